@@ -1,0 +1,54 @@
+"""engage: self-hosted comments, reactions and share counts for news sites."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+__all__ = ["create_app"]
+
+
+def _asset_folder(name: str) -> str:
+    # Installed: the wheel maps templates/ and static/ into the package. From a checkout: they
+    # sit at the repository's top level, beside the package.
+    package = Path(__file__).resolve().parent
+    inside = package / name
+    return str(inside if inside.is_dir() else package.parent / name)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the engage application; `config` overrides defaults and the environment."""
+    from . import api, cli, embed, health
+    from .config import load_config
+    from .errors import register_error_handlers
+    from .extensions import csrf, db, limiter, migrate
+
+    app = Flask(
+        __name__,
+        template_folder=_asset_folder("templates"),
+        static_folder=_asset_folder("static"),
+        instance_relative_config=True,
+    )
+    load_config(app, config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
+
+    trusted = app.config["ENGAGE_TRUSTED_PROXIES"]
+    if trusted:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    limiter.init_app(app)
+    csrf.init_app(app)
+
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token-less JSON for cross-origin readers: nothing a cookie authorises
+    app.register_blueprint(health.bp)
+    app.register_blueprint(embed.bp)
+    register_error_handlers(app)
+    cli.register(app)
+    return app

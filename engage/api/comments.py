@@ -1,0 +1,63 @@
+"""POST, PATCH and DELETE /comments: readers write."""
+
+from __future__ import annotations
+
+from flask import Response, g, jsonify, request
+
+from ..errors import NotFound
+from ..extensions import db
+from ..identity import ip_hash, reader_hash
+from ..models import Comment
+from ..services import comments
+from ..services.sites import check_write_origin
+from . import bp, origin_header, use_site
+from .schemas import MAX_ID, comment_json, json_body, parse_comment_edit, parse_new_comment
+
+EDIT_TOKEN_HEADER = "X-Engage-Edit-Token"
+
+
+def _own_comment(comment_id: int) -> Comment:
+    if comment_id > MAX_ID:
+        raise NotFound("No such comment.")
+    comment = comments.get_comment(comment_id)
+    g.site = comment.thread.site
+    check_write_origin(g.site, origin_header())
+    return comment
+
+
+@bp.post("/comments")
+def post_comment() -> tuple[Response, int]:
+    """Post a comment or a reply; 201 with its edit token."""
+    new = parse_new_comment(json_body())
+    site = use_site(new.article.site)
+    check_write_origin(site, origin_header())
+    comment = comments.post_comment(
+        site, new, reader_hash=reader_hash(required=False), ip_hash=ip_hash()
+    )
+    body = {
+        "comment": comment_json(comment),
+        "status": comment.status.value,
+        "edit_token": comments.edit_token_for(comment),
+    }
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.patch("/comments/<int:comment_id>")
+def edit_comment(comment_id: int) -> Response:
+    """Edit one's own comment within the edit window."""
+    comment = _own_comment(comment_id)
+    edit = parse_comment_edit(json_body())
+    comments.edit_comment(comment, request.headers.get(EDIT_TOKEN_HEADER), edit)
+    body = {"comment": comment_json(comment)}
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.delete("/comments/<int:comment_id>")
+def delete_comment(comment_id: int) -> Response:
+    """Delete one's own comment within the edit window."""
+    comment = _own_comment(comment_id)
+    comments.delete_comment(comment, request.headers.get(EDIT_TOKEN_HEADER))
+    db.session.commit()
+    return Response(status=204)

@@ -1,0 +1,237 @@
+"""The API's one gate in and one gate out: parse request JSON into dataclasses, serialise by allow-list."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+import unicodedata
+from typing import Any
+
+from flask import request
+
+from ..errors import ValidationError
+from ..models import Comment, Thread
+from ..services.comments import CommentEdit, NewComment
+from ..services.threads import SORTS, ArticleRef, ThreadPage
+
+# Control characters (and lone surrogates from broken JSON escapes) are never text we want.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_ID = 2**31 - 1
+
+
+def json_body() -> dict[str, Any]:
+    """Return the request's JSON object, whatever its Content-Type; validation_error otherwise."""
+    data = request.get_data(cache=True)
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError):
+        # ValueError covers invalid JSON and invalid UTF-8; RecursionError very deep nesting.
+        raise ValidationError("The request body must be a JSON object.") from None
+    if not isinstance(value, dict):
+        raise ValidationError("The request body must be a JSON object.")
+    return value
+
+
+class Fields:
+    """Collect per-field errors while reading a JSON object, then raise them all at once."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def text(
+        self,
+        name: str,
+        *,
+        max_length: int,
+        min_length: int = 0,
+        required: bool = False,
+        multiline: bool = False,
+    ) -> str:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.errors[name] = "required"
+            return ""
+        if not isinstance(value, str):
+            self.errors[name] = "must be a string"
+            return ""
+        if _CONTROL.search(value) or (not multiline and _LINE_BREAKS.search(value)):
+            self.errors[name] = "contains control characters"
+            return ""
+        value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+        value = value.strip()
+        if len(value) < min_length:
+            self.errors[name] = "required" if not value else f"at least {min_length} characters"
+        elif len(value) > max_length:
+            self.errors[name] = f"too long (at most {max_length} characters)"
+        return value
+
+    def url(self, name: str, *, required: bool = False) -> str:
+        value = self.text(name, max_length=2048, required=required)
+        if value and not re.match(r"https?://[^\s/?#]+", value, re.IGNORECASE):
+            self.errors[name] = "must be an absolute http(s) URL"
+        return value
+
+    def email(self, name: str) -> str | None:
+        value = self.text(name, max_length=254)
+        if value and not _EMAIL.fullmatch(value):
+            self.errors[name] = "not an email address"
+        return value or None
+
+    def optional_id(self, name: str) -> int | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if type(value) is not int or not 1 <= value <= MAX_ID:
+            self.errors[name] = "must be a comment id"
+            return None
+        return value
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise ValidationError("Some fields are not valid.", fields=self.errors)
+
+
+def _article(fields: Fields) -> ArticleRef:
+    return ArticleRef(
+        site=fields.text("site", max_length=64, required=True),
+        article=fields.text("article", max_length=255, min_length=1, required=True),
+        url=fields.url("url", required=True),
+        title=fields.text("title", max_length=300),
+    )
+
+
+def parse_new_comment(data: dict[str, Any]) -> NewComment:
+    """Parse POST /comments; validation_error with a message per bad field."""
+    fields = Fields(data)
+    website = data.get("website")
+    parsed = NewComment(
+        article=_article(fields),
+        parent_id=fields.optional_id("parent_id"),
+        author=fields.text("author", max_length=64, min_length=1, required=True),
+        email=fields.email("email"),
+        body=fields.text("body", max_length=5000, min_length=1, required=True, multiline=True),
+    )
+    if website not in (None, ""):
+        # The honeypot: a field people never see, so only robots fill it.
+        fields.errors["website"] = "must be empty"
+    fields.raise_errors()
+    return parsed
+
+
+def parse_comment_edit(data: dict[str, Any]) -> CommentEdit:
+    """Parse PATCH /comments/{id}; validation_error with a message per bad field."""
+    fields = Fields(data)
+    body = fields.text("body", max_length=5000, min_length=1, required=True, multiline=True)
+    fields.raise_errors()
+    return CommentEdit(body=body)
+
+
+@dataclasses.dataclass(frozen=True)
+class ThreadQuery:
+    site: str
+    article: str
+    sort: str
+    cursor: str | None
+    limit: int
+
+
+def parse_thread_query() -> ThreadQuery:
+    """Parse GET /thread's query string; validation_error with a message per bad parameter."""
+    args = request.args
+    errors: dict[str, str] = {}
+    article = args.get("article", "").strip()
+    if not article or len(article) > 255 or _CONTROL.search(article):
+        errors["article"] = "required, 1-255 characters"
+    sort = args.get("sort", "oldest")
+    if sort not in SORTS:
+        errors["sort"] = f"one of {', '.join(SORTS)}"
+    limit = 50
+    raw_limit = args.get("limit")
+    if raw_limit is not None:
+        if raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= 100:
+            limit = int(raw_limit)
+        else:
+            errors["limit"] = "a whole number from 1 to 100"
+    cursor = args.get("cursor") or None
+    if cursor is not None and len(cursor) > 200:
+        errors["cursor"] = "invalid"
+    if errors:
+        raise ValidationError("Some parameters are not valid.", fields=errors)
+    return ThreadQuery(args.get("site", ""), article, sort, cursor, limit)
+
+
+def parse_articles() -> list[str]:
+    """Parse GET /counts' repeated article parameter (1 to 100 of them)."""
+    articles = [a.strip() for a in request.args.getlist("article")]
+    if not articles or len(articles) > 100:
+        raise ValidationError(
+            "Give 1 to 100 article parameters.", fields={"article": "1 to 100 values"}
+        )
+    if any(not a or len(a) > 255 or _CONTROL.search(a) for a in articles):
+        raise ValidationError("An article id is not valid.", fields={"article": "1-255 characters"})
+    return articles
+
+
+# --- out ----------------------------------------------------------------------------------
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def comment_json(
+    comment: Comment, replies: list[dict[str, Any]] | None = None, *, tombstone: bool = False
+) -> dict[str, Any]:
+    """Serialise a comment's public fields only; a tombstone keeps its place, not its content."""
+    replies = replies or []
+    return {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "author": "" if tombstone else comment.author,
+        "body_html": "" if tombstone else comment.body_html,
+        "created_at": iso(comment.created_at),
+        "edited_at": None if tombstone else iso(comment.edited_at),
+        "likes": 0 if tombstone else comment.like_count,
+        "featured": False if tombstone else comment.featured,
+        "moderator": False if tombstone else comment.moderator_id is not None,
+        "deleted": tombstone,
+        "reply_count": len(replies),
+        "replies": replies,
+    }
+
+
+def thread_json(site_key: str, article: str, thread: Thread | None) -> dict[str, Any]:
+    """Serialise a thread's public header; an article without a thread has zero counts."""
+    reactions = thread.reactions if thread else {k: 0 for k in Thread().reactions}
+    shares = thread.shares if thread else {k: 0 for k in Thread().shares}
+    return {
+        "site": site_key,
+        "article": article,
+        "title": thread.title if thread else "",
+        "url": thread.url if thread else "",
+        "open": thread.is_open if thread else True,
+        "comment_count": thread.comment_count if thread else 0,
+        "reactions": reactions,
+        "shares": shares,
+        "share_total": sum(shares.values()),
+    }
+
+
+def page_json(page: ThreadPage) -> dict[str, Any]:
+    """Serialise one page of a thread with its nested replies."""
+
+    def tree(comment: Comment) -> dict[str, Any]:
+        replies = [tree(c) for c in page.children.get(comment.id, [])]
+        return comment_json(comment, replies, tombstone=comment.id not in page.visible)
+
+    return {
+        "thread": thread_json(page.site.key, page.article, page.thread),
+        "comments": [tree(c) for c in page.roots],
+        "next_cursor": page.next_cursor,
+    }

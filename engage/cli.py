@@ -1,0 +1,135 @@
+"""The `engage` command line (CONTRACT §4): thin Click wrappers over the services."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup
+from flask_migrate import upgrade
+
+from . import create_app
+from .errors import ApiError
+from .extensions import MIGRATIONS_DIRECTORY, db
+from .models import ModeratorRole
+from .services import accounts, sites
+
+site_cli = AppGroup("site", help="Add and configure sites.")
+moderator_cli = AppGroup("moderator", help="Add moderators and their API tokens.")
+
+
+def _fail(error: ApiError) -> click.ClickException:
+    details = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
+    return click.ClickException(f"{error.message} {details}".strip())
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create or migrate the database to the latest schema."""
+    upgrade(directory=MIGRATIONS_DIRECTORY)
+    click.echo("Database is up to date.")
+
+
+@site_cli.command("add")
+@click.argument("key")
+@click.option("--name", required=True, help="The site's name, shown to moderators.")
+@click.option("--origin", "origins", multiple=True, required=True,
+              help="An origin the site's pages are served from, e.g. https://www.example.org.")
+def site_add(key: str, name: str, origins: tuple[str, ...]) -> None:
+    """Add a site that may embed engage."""
+    try:
+        site = sites.add_site(key, name, origins)
+    except ApiError as error:
+        raise _fail(error) from None
+    db.session.commit()
+    click.echo(f"Added site {site.key} ({', '.join(sorted(site.origin_set))}).")
+
+
+@site_cli.command("set")
+@click.argument("key")
+@click.argument("options", nargs=-1, required=True, metavar="OPTION=VALUE...")
+def site_set(key: str, options: tuple[str, ...]) -> None:
+    """Set site options, e.g. moderation=pre edit_window=30 origin=https://example.org."""
+    pairs: dict[str, str] = {}
+    new_origins: list[str] = []
+    for option in options:
+        name, sep, value = option.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{option!r} is not OPTION=VALUE", param_hint="OPTIONS")
+        if name.strip() == "origin":
+            new_origins.append(value.strip())
+        else:
+            pairs[name.strip()] = value.strip()
+    try:
+        site = sites.get_site(key)
+        sites.add_origins(site, new_origins)
+        settings = sites.set_options(site, pairs)
+    except ApiError as error:
+        raise _fail(error) from None
+    db.session.commit()
+    click.echo(f"Site {site.key}: {settings}, origins {', '.join(sorted(site.origin_set))}.")
+
+
+@moderator_cli.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in ModeratorRole]), required=True)
+@click.option("--site", "site_keys", multiple=True, help="A site this moderator works on.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def moderator_add(email: str, role: str, site_keys: tuple[str, ...], password_stdin: bool) -> None:
+    """Add a moderator (the password is prompted, or read with --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        moderator = accounts.add_moderator(email, password, ModeratorRole(role), site_keys)
+    except ApiError as error:
+        raise _fail(error) from None
+    db.session.commit()
+    scope = "every site" if moderator.role == ModeratorRole.ADMIN else (
+        ", ".join(s.key for s in moderator.sites) or "no site yet"
+    )
+    click.echo(f"Added {moderator.role.value} {moderator.email} ({scope}).")
+
+
+@moderator_cli.command("token")
+@click.argument("email")
+def moderator_token(email: str) -> None:
+    """Print a new API token for a moderator (it is shown only once)."""
+    try:
+        token = accounts.new_api_token(accounts.find_moderator(email))
+    except ApiError as error:
+        raise _fail(error) from None
+    db.session.commit()
+    click.echo(token)
+
+
+def register(app: Flask) -> None:
+    """Attach the commands that need a configured app to app.cli."""
+    app.cli.add_command(init_command)
+    app.cli.add_command(site_cli)
+    app.cli.add_command(moderator_cli)
+
+
+@click.command("demo", help="Create a demo database, site and article, then serve them locally.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True)
+def demo_command(port: int, host: str) -> None:
+    from .demo import prepare_demo
+
+    app = create_app({"ENGAGE_DEMO": True, "ENGAGE_DEMO_PORT": port})
+    with app.app_context():
+        for line in prepare_demo(app, port):
+            click.echo(line)
+    click.echo(f"Open http://127.0.0.1:{port}/ (Ctrl+C stops the demo).")
+    app.run(host=host, port=port, debug=False, load_dotenv=False)
+
+
+cli = FlaskGroup(create_app=create_app, help="engage: comments for news sites.")
+cli.add_command(demo_command)
+
+
+def main() -> None:
+    """Run the `engage` command line."""
+    cli.main(prog_name="engage")

@@ -1,0 +1,110 @@
+"""Load configuration once: defaults, then ENGAGE_* environment variables, then the caller's dict."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask
+
+
+class ConfigError(SystemExit):
+    """A configuration that cannot start; exits with a one-line message, not a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"engage: configuration error: {message}")
+
+
+def _as_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _as_nonnegative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"expected 0 or more, got {number}")
+    return number
+
+
+# The documented environment (CONTRACT §5) and the config key each variable sets.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "ENGAGE_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "ENGAGE_SECRET_KEY": ("SECRET_KEY", str),
+    "ENGAGE_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "ENGAGE_RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _as_bool),
+    "ENGAGE_REDIS_URL": ("ENGAGE_REDIS_URL", str),
+    "ENGAGE_TRUSTED_PROXIES": ("ENGAGE_TRUSTED_PROXIES", _as_nonnegative_int),
+}
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": None,  # filled from the instance folder when unset
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "ENGAGE_REDIS_URL": None,
+    "ENGAGE_TRUSTED_PROXIES": 0,
+    "ENGAGE_DEMO": False,  # set by `engage demo` only
+    "ENGAGE_DEMO_SITE": "demo",
+    # Comment bodies are at most 5000 characters; 64 KB leaves room for JSON escaping.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Fill app.config from defaults, the environment and overrides; raise ConfigError if unusable."""
+    app.config.from_mapping(DEFAULTS)
+    for variable, (key, parse) in ENVIRONMENT.items():
+        raw = os.environ.get(variable)
+        if raw is None or raw == "":
+            continue
+        try:
+            app.config[key] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{variable}: {exc}") from None
+    app.config.from_mapping(overrides or {})
+
+    if app.config["ENGAGE_DEMO"]:
+        _demo_defaults(app)
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "engage.db")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+    if not app.config["SECRET_KEY"]:
+        if app.config["TESTING"]:
+            app.config["SECRET_KEY"] = "test-secret-key-not-for-production"
+        else:
+            raise ConfigError(
+                "ENGAGE_SECRET_KEY is not set. It signs sessions and edit tokens and keys the "
+                "hashes of readers' identifiers; generate one with\n"
+                "  python3 -c 'import secrets; print(secrets.token_urlsafe(32))'\n"
+                "(`engage demo` makes its own for a local try-out)."
+            )
+
+
+def _demo_defaults(app: Flask) -> None:
+    # The demo never touches a configured database: its own SQLite file and its own secret,
+    # both kept in the instance folder so that a second run finds the same data.
+    os.makedirs(app.instance_path, exist_ok=True)
+    path = os.path.join(app.instance_path, "engage-demo.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    secret_file = os.path.join(app.instance_path, "demo-secret-key")
+    if not os.path.exists(secret_file):
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    with open(secret_file) as handle:
+        app.config["SECRET_KEY"] = handle.read().strip()
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"

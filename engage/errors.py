@@ -1,0 +1,170 @@
+"""One error shape for the API (CONTRACT §2) and the handlers that enforce it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An answer in the contract's error shape; raise a subclass."""
+
+    code = "internal_error"
+    status = 500
+    default_message = "Internal error."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+        self.fields = fields or {}
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "fields": self.fields}
+        if self.retry_after is not None:
+            error["retry_after"] = self.retry_after
+        return {"error": error}
+
+
+class ValidationError(ApiError):
+    code, status, default_message = "validation_error", 400, "The request is not valid."
+
+
+class UnknownSite(ApiError):
+    code, status, default_message = "unknown_site", 404, "No site has this key."
+
+
+class NotFound(ApiError):
+    code, status, default_message = "not_found", 404, "Not found."
+
+
+class ForbiddenOrigin(ApiError):
+    code, status, default_message = "forbidden_origin", 403, "This origin is not registered for the site."
+
+
+class ThreadClosed(ApiError):
+    code, status, default_message = "thread_closed", 403, "Comments are closed on this article."
+
+
+class Banned(ApiError):
+    code, status, default_message = "banned", 403, "You can no longer comment on this site."
+
+
+class BadToken(ApiError):
+    code, status, default_message = "bad_token", 403, "The edit token is invalid or has expired."
+
+
+class Unauthorized(ApiError):
+    code, status, default_message = "unauthorized", 401, "A valid API token is required."
+
+
+class Forbidden(ApiError):
+    code, status, default_message = "forbidden", 403, "You may not act on this site."
+
+
+class MethodNotAllowed(ApiError):
+    # Not in the contract's list: a client error the contract's codes do not name.
+    code, status, default_message = "method_not_allowed", 405, "Method not allowed here."
+
+
+class PayloadTooLarge(ApiError):
+    code, status, default_message = "payload_too_large", 413, "The request body is too large."
+
+
+class RateLimited(ApiError):
+    code, status, default_message = "rate_limited", 429, "Too many requests; try again later."
+
+
+class Unavailable(ApiError):
+    code, status, default_message = "unavailable", 503, "The database cannot be reached."
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: ValidationError,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+    # We parse bodies as JSON whatever their Content-Type; a 415 can only be a bad body.
+    415: ValidationError,
+    429: RateLimited,
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error_response(error: ApiError) -> Response:
+    response = jsonify(error.to_dict())
+    response.status_code = error.status
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _from_http_exception(exc: HTTPException) -> ApiError:
+    error_class = _BY_STATUS.get(exc.code or 500, ApiError)
+    # Werkzeug's own descriptions are written for HTML pages; ours are short and plain.
+    error = error_class()
+    retry_after = getattr(exc, "retry_after", None)
+    if exc.code == 429:
+        reset = getattr(getattr(exc, "limit", None), "reset_at", None)
+        error.retry_after = int(retry_after or 0) or (int(reset) if reset else 60)
+    return error
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error under /api in the contract's JSON shape, and with pages elsewhere."""
+
+    @app.errorhandler(ApiError)
+    def handle_api_error(error: ApiError) -> Response:
+        db.session.rollback()
+        return api_error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException) -> Any:
+        if is_api_request() or request.path == "/healthz":
+            response = api_error_response(_from_http_exception(exc))
+            if exc.code == 405 and exc.response is None:
+                allowed = exc.get_headers()
+                for name, value in allowed:
+                    if name == "Allow":
+                        response.headers["Allow"] = value
+            return response
+        return exc
+
+    @app.errorhandler(OperationalError)
+    def handle_database_down(exc: OperationalError) -> Any:
+        db.session.rollback()
+        log.error("database unavailable: %s", exc)
+        if is_api_request() or request.path == "/healthz":
+            return api_error_response(Unavailable())
+        return render_template("errors/error.html", status=503), 503
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):  # pragma: no cover - routed above
+            return exc
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return api_error_response(Unavailable())
+        if is_api_request():
+            return api_error_response(ApiError())
+        return render_template("errors/error.html", status=500), 500

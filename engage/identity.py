@@ -1,0 +1,53 @@
+"""Readers' identifiers: the only code that sees raw reader tokens, IPs and emails to hash them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from flask import current_app, request
+
+from .errors import ValidationError
+
+READER_HEADER = "X-Engage-Reader"
+_READER_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """Return the hex HMAC-SHA256 of value under a key derived from SECRET_KEY for purpose."""
+    # One derived key per purpose, so a reader-token hash can never be matched to an IP hash.
+    secret = current_app.config["SECRET_KEY"].encode()
+    key = hmac.new(secret, f"engage:{purpose}".encode(), hashlib.sha256).digest()
+    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def reader_hash(required: bool = True) -> str | None:
+    """Return the keyed hash of the request's X-Engage-Reader; validation_error if it is invalid.
+
+    Without the header, None when not required.
+    """
+    token = request.headers.get(READER_HEADER)
+    if token is None and not required:
+        return None
+    if token is None or not _READER_TOKEN.fullmatch(token):
+        raise ValidationError(
+            f"{READER_HEADER} must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -.",
+            fields={"reader": "invalid or missing reader token"},
+        )
+    return keyed_hash("reader", token)
+
+
+def client_ip() -> str:
+    """Return the client's IP as seen after the trusted proxies (ProxyFix in create_app)."""
+    return request.remote_addr or "0.0.0.0"
+
+
+def ip_hash() -> str:
+    """Return the keyed hash of the client's IP address."""
+    return keyed_hash("ip", client_ip())
+
+
+def email_hash(email: str) -> str:
+    """Return the keyed hash of a normalised email address."""
+    return keyed_hash("email", email.strip().lower())

@@ -1,0 +1,285 @@
+"""The domain as tables: sites, their threads and comments, reader engagement, moderators."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time as an aware UTC datetime."""
+    return dt.datetime.now(dt.UTC)
+
+
+class CommentStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+class Reaction(StrEnum):
+    LIKE = "like"
+    LOVE = "love"
+    HAHA = "haha"
+    WOW = "wow"
+    SAD = "sad"
+    ANGRY = "angry"
+
+
+class ShareNetwork(StrEnum):
+    FACEBOOK = "facebook"
+    X = "x"
+    WHATSAPP = "whatsapp"
+    LINKEDIN = "linkedin"
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+    COPY = "copy"
+
+
+class FlagReason(StrEnum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    OFFTOPIC = "offtopic"
+    ILLEGAL = "illegal"
+    OTHER = "other"
+
+
+class ModeratorRole(StrEnum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+def _enum_column(enum: type[StrEnum], **kwargs: Any) -> Any:
+    # Stored as plain strings (the contract's values) with a CHECK, so a new value is a migration
+    # of one constraint rather than of a native enum type that only PostgreSQL has.
+    return mapped_column(
+        db.Enum(enum, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
+                create_constraint=True, name=enum.__name__.lower()),
+        **kwargs,
+    )
+
+
+class Site(db.Model):
+    """A website that embeds engage, known by its public key."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Per-site options (moderation mode, edit window…); engage.services.sites validates them.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    origins: Mapped[list[SiteOrigin]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", order_by="SiteOrigin.id",
+        lazy="selectin",
+    )
+
+    @property
+    def origin_set(self) -> set[str]:
+        return {o.origin for o in self.origins}
+
+
+class SiteOrigin(db.Model):
+    """One scheme://host[:port] from which a site's pages may call the API."""
+
+    __tablename__ = "site_origin"
+    __table_args__ = (UniqueConstraint("site_id", "origin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    origin: Mapped[str] = mapped_column(String(255), index=True)
+
+    site: Mapped[Site] = relationship(back_populates="origins")
+
+
+class Thread(db.Model):
+    """The comments and engagement of one article, with counters kept in step on every write."""
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "article"),
+        CheckConstraint("comment_count >= 0", name="comment_count_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    article: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Bumped by every write that changes what the thread shows; the ETag is derived from it.
+    version: Mapped[int] = mapped_column(default=1)
+
+    comment_count: Mapped[int] = mapped_column(default=0)
+    reactions_like: Mapped[int] = mapped_column(default=0)
+    reactions_love: Mapped[int] = mapped_column(default=0)
+    reactions_haha: Mapped[int] = mapped_column(default=0)
+    reactions_wow: Mapped[int] = mapped_column(default=0)
+    reactions_sad: Mapped[int] = mapped_column(default=0)
+    reactions_angry: Mapped[int] = mapped_column(default=0)
+    shares_facebook: Mapped[int] = mapped_column(default=0)
+    shares_x: Mapped[int] = mapped_column(default=0)
+    shares_whatsapp: Mapped[int] = mapped_column(default=0)
+    shares_linkedin: Mapped[int] = mapped_column(default=0)
+    shares_telegram: Mapped[int] = mapped_column(default=0)
+    shares_email: Mapped[int] = mapped_column(default=0)
+    shares_copy: Mapped[int] = mapped_column(default=0)
+
+    site: Mapped[Site] = relationship(lazy="raise_on_sql")
+
+    @property
+    def reactions(self) -> dict[str, int]:
+        return {r.value: getattr(self, f"reactions_{r.value}") for r in Reaction}
+
+    @property
+    def shares(self) -> dict[str, int]:
+        return {n.value: getattr(self, f"shares_{n.value}") for n in ShareNetwork}
+
+
+class Comment(db.Model):
+    """A reader's comment or reply; body_html is rendered once, when it is written."""
+
+    __table_args__ = (
+        # The read path: one page of a thread's top-level comments, then their descendants.
+        Index("ix_comment_thread_listing", "thread_id", "parent_id", "status", "featured", "id"),
+        Index("ix_comment_root_id", "root_id"),
+        CheckConstraint("like_count >= 0", name="like_count_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    # The top-level ancestor (null for a top-level comment): a page's replies in one query.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    depth: Mapped[int] = mapped_column(default=0)
+    author: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))  # private: never in a public answer
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[CommentStatus] = _enum_column(CommentStatus, default=CommentStatus.PENDING)
+    # Which moderation rule held or rejected it, shown to moderators.
+    held_reason: Mapped[str | None] = mapped_column(String(200))
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderator.id", ondelete="SET NULL")
+    )
+    like_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[dt.datetime | None] = mapped_column()
+    # Keyed hashes (engage.identity), never the raw values.
+    reader_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+
+    thread: Mapped[Thread] = relationship(lazy="raise_on_sql")
+
+
+class CommentLike(db.Model):
+    """One reader's like of one comment."""
+
+    __tablename__ = "comment_like"
+    __table_args__ = (UniqueConstraint("comment_id", "reader_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    reader_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Flag(db.Model):
+    """One reader's report of one comment, for the moderation queue."""
+
+    __table_args__ = (UniqueConstraint("comment_id", "reader_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    reader_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[FlagReason] = _enum_column(FlagReason)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ArticleReaction(db.Model):
+    """One reader's reaction to one article; replacing it keeps the row."""
+
+    __tablename__ = "article_reaction"
+    __table_args__ = (UniqueConstraint("thread_id", "reader_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"))
+    reader_hash: Mapped[str] = mapped_column(String(64))
+    reaction: Mapped[Reaction] = _enum_column(Reaction)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Share(db.Model):
+    """A share button used by one reader, counted once per network per article."""
+
+    __table_args__ = (UniqueConstraint("thread_id", "reader_hash", "network"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"))
+    reader_hash: Mapped[str] = mapped_column(String(64))
+    network: Mapped[ShareNetwork] = _enum_column(ShareNetwork)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+moderator_site = Table(
+    "moderator_site",
+    db.metadata,
+    Column("moderator_id", ForeignKey("moderator.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("site.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Moderator(db.Model):
+    """A person who moderates: an admin everywhere, a moderator on the sites given."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[ModeratorRole] = _enum_column(ModeratorRole, default=ModeratorRole.MODERATOR)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(secondary=moderator_site, lazy="selectin")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="moderator", cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+    def can_moderate(self, site: Site) -> bool:
+        return self.role == ModeratorRole.ADMIN or any(s.id == site.id for s in self.sites)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the moderation API, stored only as its SHA-256."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderator.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+
+    moderator: Mapped[Moderator] = relationship(back_populates="tokens")

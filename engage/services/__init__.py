@@ -1,0 +1,1 @@
+"""Business rules as typed functions: they query and change models, flush, raise ApiError, never commit."""

@@ -1,0 +1,71 @@
+"""Moderator accounts: roles, site scopes, password hashing and API tokens stored hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import ApiToken, Moderator, ModeratorRole, Site
+
+MIN_PASSWORD_LENGTH = 10
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def hash_token(token: str) -> str:
+    # API tokens are 256 random bits: a fast hash is enough, and lets us look them up by hash.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_moderator(email: str) -> Moderator:
+    """Return the moderator with this email; not_found otherwise."""
+    moderator = db.session.scalar(select(Moderator).where(Moderator.email == email.strip().lower()))
+    if moderator is None:
+        raise NotFound(f"No moderator has the email {email}.")
+    return moderator
+
+
+def add_moderator(
+    email: str, password: str, role: ModeratorRole, site_keys: Iterable[str] = ()
+) -> Moderator:
+    """Create a moderator; validation_error on a bad email, weak password or unknown site."""
+    email = email.strip().lower()
+    errors: dict[str, str] = {}
+    if not _EMAIL.fullmatch(email) or len(email) > 254:
+        errors["email"] = "not an email address"
+    elif db.session.scalar(select(Moderator.id).where(Moderator.email == email)) is not None:
+        errors["email"] = "a moderator with this email exists already"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"at least {MIN_PASSWORD_LENGTH} characters"
+    keys = list(dict.fromkeys(site_keys))
+    sites = list(db.session.scalars(select(Site).where(Site.key.in_(keys)))) if keys else []
+    missing = set(keys) - {s.key for s in sites}
+    if missing:
+        errors["site"] = f"unknown site(s): {', '.join(sorted(missing))}"
+    if errors:
+        raise ValidationError("The moderator cannot be created.", fields=errors)
+    # werkzeug's default is scrypt, a memory-hard KDF.
+    moderator = Moderator(email=email, password_hash=generate_password_hash(password), role=role)
+    moderator.sites = sites
+    db.session.add(moderator)
+    db.session.flush()
+    return moderator
+
+
+def check_password(moderator: Moderator, password: str) -> bool:
+    """Tell whether the password is this moderator's."""
+    return check_password_hash(moderator.password_hash, password)
+
+
+def new_api_token(moderator: Moderator) -> str:
+    """Create an API token for the moderator and return it; only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(moderator_id=moderator.id, token_hash=hash_token(token)))
+    db.session.flush()
+    return token

@@ -1,0 +1,146 @@
+"""Comments: post, edit and delete with edit tokens."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..errors import BadToken, NotFound, ValidationError
+from ..extensions import db
+from ..models import Comment, CommentStatus, Site, Thread, utcnow
+from ..sanitize import render_markdown
+from . import threads
+from .sites import settings_of
+from .threads import ArticleRef
+
+
+@dataclasses.dataclass(frozen=True)
+class NewComment:
+    article: ArticleRef
+    parent_id: int | None
+    author: str
+    email: str | None
+    body: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CommentEdit:
+    body: str
+
+EDITABLE = {CommentStatus.APPROVED, CommentStatus.PENDING}
+
+
+def _edit_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="engage.edit-token")
+
+
+def edit_token_for(comment: Comment) -> str:
+    """Return a signed token that lets its holder edit or delete this comment for a while."""
+    return _edit_serializer().dumps(comment.id)
+
+
+def get_comment(comment_id: int) -> Comment:
+    """Return a comment with its thread and site loaded; not_found otherwise."""
+    comment = db.session.scalar(
+        select(Comment)
+        .where(Comment.id == comment_id)
+        .options(joinedload(Comment.thread).joinedload(Thread.site))
+    )
+    if comment is None:
+        raise NotFound("No such comment.")
+    return comment
+
+
+def post_comment(
+    site: Site, new: NewComment, *, reader_hash: str | None, ip_hash: str | None
+) -> Comment:
+    """Store a new comment or reply, published or held by the site's rules.
+
+    Raises forbidden_origin (url off the site's origins), thread_closed, validation_error
+    (parent missing, unapproved or in another thread).
+    """
+    ref = new.article
+    thread = threads.thread_for_write(site, ref.article, ref.url, ref.title)
+    parent = None
+    if new.parent_id is not None:
+        parent = db.session.get(Comment, new.parent_id)
+        if (
+            parent is None
+            or parent.thread_id != thread.id
+            or parent.status != CommentStatus.APPROVED
+        ):
+            raise ValidationError(
+                "You can only reply to a published comment of this article.",
+                fields={"parent_id": "not a published comment of this article"},
+            )
+
+    settings = settings_of(site)
+    status = CommentStatus.PENDING if settings.moderation == "pre" else CommentStatus.APPROVED
+    comment = Comment(
+        thread_id=thread.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author=new.author,
+        email=new.email,
+        body_source=new.body,
+        body_html=render_markdown(new.body),
+        status=status,
+        held_reason="pre-moderation" if status == CommentStatus.PENDING else None,
+        reader_hash=reader_hash,
+        ip_hash=ip_hash,
+        created_at=utcnow(),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    if status == CommentStatus.APPROVED:
+        threads.bump(thread, comment_count=1)
+    return comment
+
+
+def _authorised(comment: Comment, token: str | None) -> None:
+    """Check an edit token against the comment and the site's edit window; bad_token otherwise."""
+    if comment.status not in EDITABLE:
+        raise BadToken("This comment can no longer be changed.")
+    window = settings_of(comment.thread.site).edit_window * 60
+    try:
+        comment_id = _edit_serializer().loads(token or "", max_age=window)
+    except SignatureExpired:
+        raise BadToken("The edit window of this comment has closed.") from None
+    except BadSignature:
+        raise BadToken() from None
+    if comment_id != comment.id:
+        raise BadToken()
+
+
+def edit_comment(comment: Comment, token: str | None, edit: CommentEdit) -> Comment:
+    """Replace a comment's body within the edit window; bad_token."""
+    _authorised(comment, token)
+    comment.body_source = edit.body
+    comment.body_html = render_markdown(edit.body)
+    comment.edited_at = utcnow()
+    db.session.flush()
+    if comment.status == CommentStatus.APPROVED:
+        threads.bump(comment.thread)
+    return comment
+
+
+def delete_comment(comment: Comment, token: str | None) -> None:
+    """Delete a comment by its author within the edit window; bad_token.
+
+    The row stays, emptied of its author's words and email, so that replies keep their place
+    under a tombstone; the thread hides it when nothing visible hangs below it.
+    """
+    _authorised(comment, token)
+    was_visible = comment.status == CommentStatus.APPROVED
+    comment.status = CommentStatus.DELETED
+    comment.body_source = ""
+    comment.body_html = ""
+    comment.email = None
+    db.session.flush()
+    if was_visible:
+        threads.bump(comment.thread, comment_count=-1)
