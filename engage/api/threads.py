@@ -16,7 +16,7 @@ def get_thread() -> Response:
     site = use_site(query.site)
     thread = threads.find_thread(site, query.article)
     etag = threads.etag_for(site, query.article, thread, query.sort, query.cursor, query.limit)
-    if etag in request.if_none_match:
+    if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
         page = threads.read_page(site, query.article, thread, query.sort, query.cursor, query.limit)
