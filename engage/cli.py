@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from . import create_app
 from .errors import ApiError
@@ -123,7 +124,8 @@ def demo_command(port: int, host: str) -> None:
         for line in prepare_demo(app, port):
             click.echo(line)
     click.echo(f"Open http://127.0.0.1:{port}/ (Ctrl+C stops the demo).")
-    app.run(host=host, port=port, debug=False, load_dotenv=False)
+    # Werkzeug's server directly: Flask refuses app.run() inside its own CLI.
+    run_simple(host, port, app, threaded=True)
 
 
 cli = FlaskGroup(create_app=create_app, help="engage: comments for news sites.")
