@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from engage.extensions import db
 from tests.api.helpers import assert_error
+from tests.factories import make_site
 
 
 def test_unknown_api_path_is_json_404(client):
@@ -27,14 +29,18 @@ def test_oversized_body_is_json_413(client):
 
 
 def test_unexpected_error_is_json_500_without_details(client, monkeypatch):
+    make_site()
+    db.session.commit()
+
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr("engage.services.threads.find_thread", broken)
 
-    response = client.get("/api/v1/thread", query_string={"site": "x", "article": "a"})
+    response = client.get("/api/v1/thread", query_string={"site": "lejourpile", "article": "a"})
 
-    assert response.status_code in (404, 500)
+    assert_error(response, 500, "internal_error")
+    assert "secret internals" not in response.get_data(as_text=True)
 
 
 def test_database_down_is_503_unavailable(client, monkeypatch):
