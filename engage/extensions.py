@@ -13,7 +13,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -60,13 +60,36 @@ class Base(DeclarativeBase):
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    if not type(dbapi_connection).__module__.startswith("sqlite3"):
+        return
+    # pysqlite's own transaction handling breaks SAVEPOINTs: let SQLAlchemy emit BEGIN itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
     # SQLite leaves foreign keys off by default; WAL lets readers work while a comment is written.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    # A write transaction takes SQLite's write lock up front. Otherwise a transaction that read
+    # first and writes second fails at once ("database is locked") when another writer
+    # committed in between, instead of waiting its turn.
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+WRITE_OPTION = "engage_write"
+
+
+def begin_write() -> None:
+    """Start the session's transaction as a write (SQLite: BEGIN IMMEDIATE; elsewhere a no-op)."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={WRITE_OPTION: True})
 
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).parent / "migrations")

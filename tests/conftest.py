@@ -139,7 +139,9 @@ def count_queries(app: Flask) -> Iterator[QueryCounter]:
     counter = QueryCounter()
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        counter.statements.append(statement)
+        # Transaction control (SQLite's explicit BEGIN) is not a query.
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            counter.statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", before)
     try:

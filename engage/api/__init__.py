@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
+from ..extensions import begin_write
 from ..models import Site
 from ..services import sites
 
@@ -22,6 +23,12 @@ def use_site(key: str | None) -> Site:
 
 def origin_header() -> str | None:
     return request.headers.get("Origin")
+
+
+@bp.before_request
+def start_write_transaction() -> None:
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        begin_write()
 
 
 @bp.after_app_request
