@@ -184,6 +184,7 @@ class Comment(db.Model):
         ForeignKey("moderator.id", ondelete="SET NULL")
     )
     like_count: Mapped[int] = mapped_column(default=0)
+    flag_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column()
     # Keyed hashes (engage.identity), never the raw values.

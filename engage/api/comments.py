@@ -11,12 +11,19 @@ from ..models import Comment
 from ..services import comments
 from ..services.sites import check_write_origin
 from . import bp, origin_header, use_site
-from .schemas import MAX_ID, comment_json, json_body, parse_comment_edit, parse_new_comment
+from .schemas import (
+    MAX_ID,
+    comment_json,
+    json_body,
+    parse_comment_edit,
+    parse_flag,
+    parse_new_comment,
+)
 
 EDIT_TOKEN_HEADER = "X-Engage-Edit-Token"
 
 
-def _own_comment(comment_id: int) -> Comment:
+def _comment_for_write(comment_id: int) -> Comment:
     if comment_id > MAX_ID:
         raise NotFound("No such comment.")
     comment = comments.get_comment(comment_id)
@@ -46,7 +53,7 @@ def post_comment() -> tuple[Response, int]:
 @bp.patch("/comments/<int:comment_id>")
 def edit_comment(comment_id: int) -> Response:
     """Edit one's own comment within the edit window."""
-    comment = _own_comment(comment_id)
+    comment = _comment_for_write(comment_id)
     edit = parse_comment_edit(json_body())
     comments.edit_comment(comment, request.headers.get(EDIT_TOKEN_HEADER), edit)
     body = {"comment": comment_json(comment)}
@@ -57,7 +64,35 @@ def edit_comment(comment_id: int) -> Response:
 @bp.delete("/comments/<int:comment_id>")
 def delete_comment(comment_id: int) -> Response:
     """Delete one's own comment within the edit window."""
-    comment = _own_comment(comment_id)
+    comment = _comment_for_write(comment_id)
     comments.delete_comment(comment, request.headers.get(EDIT_TOKEN_HEADER))
     db.session.commit()
     return Response(status=204)
+
+
+@bp.post("/comments/<int:comment_id>/like")
+def like_comment(comment_id: int) -> Response:
+    """Like a published comment, once per reader."""
+    comment = _comment_for_write(comment_id)
+    likes = comments.like(comment, reader_hash())
+    db.session.commit()
+    return jsonify({"likes": likes})
+
+
+@bp.delete("/comments/<int:comment_id>/like")
+def unlike_comment(comment_id: int) -> Response:
+    """Withdraw one's like of a comment."""
+    comment = _comment_for_write(comment_id)
+    likes = comments.unlike(comment, reader_hash())
+    db.session.commit()
+    return jsonify({"likes": likes})
+
+
+@bp.post("/comments/<int:comment_id>/flag")
+def flag_comment(comment_id: int) -> Response:
+    """Report a published comment to the moderators, once per reader."""
+    comment = _comment_for_write(comment_id)
+    reason, note = parse_flag(json_body())
+    comments.flag(comment, reader_hash(), reason, note)
+    db.session.commit()
+    return jsonify({"reported": True})

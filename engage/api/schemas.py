@@ -7,13 +7,15 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from enum import StrEnum
 from typing import Any
 
 from flask import request
 
 from ..errors import ValidationError
-from ..models import Comment, Thread
+from ..models import Comment, FlagReason, Reaction, ShareNetwork, Thread
 from ..services.comments import CommentEdit, NewComment
+from ..services.engagement import SHARE_TARGETS
 from ..services.threads import SORTS, ArticleRef, ThreadPage
 
 # Control characters (and lone surrogates from broken JSON escapes) are never text we want.
@@ -106,6 +108,40 @@ def _article(fields: Fields) -> ArticleRef:
     )
 
 
+def _choice(fields: Fields, name: str, enum: type[StrEnum]) -> Any:
+    value = fields.data.get(name)
+    try:
+        return enum(value)
+    except ValueError:
+        fields.errors[name] = f"one of {', '.join(m.value for m in enum)}"
+        return None
+
+
+def parse_reaction(data: dict[str, Any]) -> tuple[ArticleRef, Reaction]:
+    """Parse PUT /reaction; validation_error with a message per bad field."""
+    fields = Fields(data)
+    ref, reaction = _article(fields), _choice(fields, "reaction", Reaction)
+    fields.raise_errors()
+    return ref, reaction
+
+
+def parse_share(data: dict[str, Any]) -> tuple[ArticleRef, ShareNetwork]:
+    """Parse POST /shares; validation_error with a message per bad field."""
+    fields = Fields(data)
+    ref, network = _article(fields), _choice(fields, "network", ShareNetwork)
+    fields.raise_errors()
+    return ref, network
+
+
+def parse_flag(data: dict[str, Any]) -> tuple[FlagReason, str]:
+    """Parse POST /comments/{id}/flag; validation_error with a message per bad field."""
+    fields = Fields(data)
+    reason = _choice(fields, "reason", FlagReason)
+    note = fields.text("note", max_length=2000, multiline=True)
+    fields.raise_errors()
+    return reason, note
+
+
 def parse_new_comment(data: dict[str, Any]) -> NewComment:
     """Parse POST /comments; validation_error with a message per bad field."""
     fields = Fields(data)
@@ -166,6 +202,14 @@ def parse_thread_query() -> ThreadQuery:
     return ThreadQuery(args.get("site", ""), article, sort, cursor, limit)
 
 
+def parse_article_query() -> tuple[str, str]:
+    """Parse ?site=S&article=A; validation_error when the article is missing or invalid."""
+    article = request.args.get("article", "").strip()
+    if not article or len(article) > 255 or _CONTROL.search(article):
+        raise ValidationError("The article id is not valid.", fields={"article": "1-255 characters"})
+    return request.args.get("site", ""), article
+
+
 def parse_articles() -> list[str]:
     """Parse GET /counts' repeated article parameter (1 to 100 of them)."""
     articles = [a.strip() for a in request.args.getlist("article")]
@@ -208,8 +252,8 @@ def comment_json(
 
 def thread_json(site_key: str, article: str, thread: Thread | None) -> dict[str, Any]:
     """Serialise a thread's public header; an article without a thread has zero counts."""
-    reactions = thread.reactions if thread else {k: 0 for k in Thread().reactions}
-    shares = thread.shares if thread else {k: 0 for k in Thread().shares}
+    reactions = thread.reactions if thread else {r.value: 0 for r in Reaction}
+    shares = thread.shares if thread else {n.value: 0 for n in ShareNetwork}
     return {
         "site": site_key,
         "article": article,
@@ -234,4 +278,5 @@ def page_json(page: ThreadPage) -> dict[str, Any]:
         "thread": thread_json(page.site.key, page.article, page.thread),
         "comments": [tree(c) for c in page.roots],
         "next_cursor": page.next_cursor,
+        "share_targets": SHARE_TARGETS,
     }

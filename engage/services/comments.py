@@ -6,12 +6,13 @@ import dataclasses
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..errors import BadToken, NotFound, ValidationError
+from ..errors import BadToken, NotFound, ThreadClosed, ValidationError
 from ..extensions import db
-from ..models import Comment, CommentStatus, Site, Thread, utcnow
+from ..models import Comment, CommentLike, CommentStatus, Flag, FlagReason, Site, Thread, utcnow
 from ..sanitize import render_markdown
 from . import threads
 from .sites import settings_of
@@ -63,8 +64,9 @@ def post_comment(
     Raises forbidden_origin (url off the site's origins), thread_closed, validation_error
     (parent missing, unapproved or in another thread).
     """
-    ref = new.article
-    thread = threads.thread_for_write(site, ref.article, ref.url, ref.title)
+    thread = threads.resolve_thread(site, new.article)
+    if not thread.is_open:
+        raise ThreadClosed()
     parent = None
     if new.parent_id is not None:
         parent = db.session.get(Comment, new.parent_id)
@@ -144,3 +146,80 @@ def delete_comment(comment: Comment, token: str | None) -> None:
     db.session.flush()
     if was_visible:
         threads.bump(comment.thread, comment_count=-1)
+
+
+def like(comment: Comment, reader_hash: str) -> int:
+    """Record the reader's like of a published comment (once) and return its likes; not_found."""
+    if comment.status != CommentStatus.APPROVED:
+        raise NotFound("No such comment.")
+    try:
+        with db.session.begin_nested():
+            db.session.add(CommentLike(comment_id=comment.id, reader_hash=reader_hash))
+    except IntegrityError:
+        pass  # liked already: one like per reader
+    else:
+        _add_likes(comment, 1)
+    return comment.like_count
+
+
+def unlike(comment: Comment, reader_hash: str) -> int:
+    """Withdraw the reader's like, if any, and return the comment's likes; not_found."""
+    if comment.status != CommentStatus.APPROVED:
+        raise NotFound("No such comment.")
+    removed = db.session.execute(
+        delete(CommentLike).where(
+            CommentLike.comment_id == comment.id, CommentLike.reader_hash == reader_hash
+        )
+    )
+    # Only the request that really deleted the row counts it down: never below zero.
+    if removed.rowcount:  # type: ignore[attr-defined]
+        _add_likes(comment, -1)
+    return comment.like_count
+
+
+def _add_likes(comment: Comment, delta: int) -> None:
+    db.session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id)
+        .values(like_count=Comment.like_count + delta),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(comment, ["like_count"])
+    threads.bump(comment.thread)  # likes show in the thread: its ETag must change
+
+
+def flag(comment: Comment, reader_hash: str, reason: FlagReason, note: str) -> bool:
+    """Record the reader's report of a published comment (once); not_found.
+
+    Returns whether the comment is now hidden, pending a moderator, by the site's threshold.
+    """
+    if comment.status != CommentStatus.APPROVED:
+        raise NotFound("No such comment.")
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                Flag(comment_id=comment.id, reader_hash=reader_hash, reason=reason, note=note)
+            )
+    except IntegrityError:
+        return False  # reported already by this reader
+    db.session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id)
+        .values(flag_count=Comment.flag_count + 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(comment, ["flag_count"])
+    threshold = settings_of(comment.thread.site).report_hide_threshold
+    if threshold and comment.flag_count >= threshold:
+        hidden = db.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id, Comment.status == CommentStatus.APPROVED)
+            .values(status=CommentStatus.PENDING, held_reason=f"reported {comment.flag_count} times"),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.expire(comment, ["status", "held_reason"])
+        # A concurrent report may have hidden it first: count it out of the thread only once.
+        if hidden.rowcount:  # type: ignore[attr-defined]
+            threads.bump(comment.thread, comment_count=-1)
+            return True
+    return False

@@ -25,6 +25,7 @@ class SiteSettings:
 
     moderation: str = "post"  # "post": publish at once; "pre": hold every comment for a moderator
     edit_window: int = 15  # minutes during which an author may edit or delete with the edit token
+    report_hide_threshold: int = 0  # reports that hide a comment until a moderator looks; 0: off
 
 
 def _parse_moderation(raw: str) -> str:
@@ -40,9 +41,17 @@ def _parse_minutes(raw: str) -> int:
     return value
 
 
+def _parse_threshold(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 1000:
+        raise ValueError("must be between 0 (off) and 1000")
+    return value
+
+
 OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
     "moderation": _parse_moderation,
     "edit_window": _parse_minutes,
+    "report_hide_threshold": _parse_threshold,
 }
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..errors import ForbiddenOrigin, ThreadClosed, ValidationError
+from ..errors import ForbiddenOrigin, ValidationError
 from ..extensions import db
 from ..models import Comment, CommentStatus, Site, Thread
 from .sites import url_is_on_site
@@ -54,28 +54,27 @@ def find_thread(site: Site, article: str) -> Thread | None:
     )
 
 
-def thread_for_write(site: Site, article: str, url: str, title: str) -> Thread:
-    """Return the article's thread, creating it on first use; thread_closed, forbidden_origin.
+def resolve_thread(site: Site, ref: ArticleRef) -> Thread:
+    """Return the article's thread, creating it on first use; forbidden_origin.
 
     A new thread is only made for a url on one of the site's origins, so nobody can attach
     threads to pages of other sites.
     """
-    thread = find_thread(site, article)
+    thread = find_thread(site, ref.article)
     if thread is None:
-        if not url_is_on_site(site, url):
+        if not url_is_on_site(site, ref.url):
             raise ForbiddenOrigin("The article's url is not on one of the site's origins.")
-        thread = Thread(site_id=site.id, article=article, url=url, title=title)
+        thread = Thread(site_id=site.id, article=ref.article, url=ref.url, title=ref.title)
         try:
             # A savepoint: when a concurrent first write wins the race, use its thread.
             with db.session.begin_nested():
                 db.session.add(thread)
         except IntegrityError:
-            thread = find_thread(site, article)
-            assert thread is not None
-    elif title and not thread.title:
-        thread.title = title
-    if not thread.is_open:
-        raise ThreadClosed()
+            thread = find_thread(site, ref.article)
+            if thread is None:  # pragma: no cover - the winner's row is committed by now
+                raise
+    elif ref.title and not thread.title:
+        thread.title = ref.title
     return thread
 
 
