@@ -14,6 +14,7 @@ from . import bp, origin_header, use_site
 from .schemas import (
     MAX_ID,
     comment_json,
+    iso,
     json_body,
     parse_comment_edit,
     parse_flag,
@@ -45,6 +46,7 @@ def post_comment() -> tuple[Response, int]:
         "comment": comment_json(comment),
         "status": comment.status.value,
         "edit_token": comments.edit_token_for(comment),
+        "edit_expires_at": iso(comments.edit_expires_at(comment, site)),
     }
     db.session.commit()
     return jsonify(body), 201

@@ -1,17 +1,72 @@
-"""The demo pages: a placeholder until the widget lands."""
+"""GET /embed.js, and the demo's article and listing pages (only under `engage demo`)."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+import os
+import re
+from functools import cache
 
+from flask import Response, abort, current_app, render_template, request, send_from_directory
+
+from ..demo import DEMO_ARTICLES
 from . import bp
+
+_SOURCES_HASH = re.compile(rb"sources:([0-9a-f]{16})")
+
+
+@cache
+def _embed_version(path: str, mtime: float) -> str:
+    with open(path, "rb") as handle:
+        match = _SOURCES_HASH.search(handle.readline())
+    return match.group(1).decode() if match else "dev"
+
+
+def embed_version() -> str:
+    """Return the hash of the built widget's sources, used to version its URL."""
+    path = os.path.join(current_app.static_folder or "", "embed.js")
+    return _embed_version(path, os.path.getmtime(path))
+
+
+@bp.get("/embed.js")
+def embed_js() -> Response:
+    """Serve the widget; immutable when asked for by its current version (?v=…)."""
+    versioned = request.args.get("v") == embed_version()
+    response = send_from_directory(
+        current_app.static_folder or "", "embed.js", mimetype="text/javascript",
+        max_age=31536000 if versioned else 300, conditional=True,
+    )
+    if versioned:
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.stale_while_revalidate = 86400
+    response.cache_control.public = True
+    # A script tag needs no CORS, but pages with cross-origin isolation do.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+def _demo_only() -> None:
+    if not current_app.config["ENGAGE_DEMO"]:
+        abort(404)
 
 
 @bp.get("/")
-def demo_article() -> str:
-    """Show the demo's landing page (only in `engage demo`)."""
-    if not current_app.config["ENGAGE_DEMO"]:
-        from werkzeug.exceptions import NotFound
+@bp.get("/articles/<path:article>")
+def demo_article(article: str | None = None) -> str:
+    """Show a sample French article with the widget under it (demo only)."""
+    _demo_only()
+    article = article or DEMO_ARTICLES[0]["id"]
+    page = next((a for a in DEMO_ARTICLES if a["id"] == article), None)
+    if page is None:
+        abort(404)
+    return render_template("embed/demo_article.html", article=page, articles=DEMO_ARTICLES,
+                           site_key=current_app.config["ENGAGE_DEMO_SITE"], version=embed_version())
 
-        raise NotFound()
-    return render_template("embed/placeholder.html", site_key=current_app.config["ENGAGE_DEMO_SITE"])
+
+@bp.get("/articles")
+def demo_listing() -> str:
+    """Show a listing page whose comment counts come from one request (demo only)."""
+    _demo_only()
+    return render_template("embed/demo_listing.html", articles=DEMO_ARTICLES,
+                           site_key=current_app.config["ENGAGE_DEMO_SITE"], version=embed_version())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -42,6 +43,12 @@ def _edit_serializer() -> URLSafeTimedSerializer:
 def edit_token_for(comment: Comment) -> str:
     """Return a signed token that lets its holder edit or delete this comment for a while."""
     return _edit_serializer().dumps(comment.id)
+
+
+def edit_expires_at(comment: Comment, site: Site) -> dt.datetime:
+    """Return when the edit token issued with a new comment stops working."""
+    minutes = settings_of(site).edit_window
+    return comment.created_at + dt.timedelta(minutes=minutes)
 
 
 def get_comment(comment_id: int) -> Comment:

@@ -1,0 +1,52 @@
+// The API client: JSON in and out; every answer becomes {ok, status, data, error}.
+import { readerToken } from "./store.js";
+
+export function client(base, site) {
+  async function call(method, path, { query, body, headers } = {}) {
+    const url = new URL(`/api/v1${path}`, base);
+    for (const [key, value] of query || []) url.searchParams.append(key, value);
+    // Reads carry no custom header: a simple GET needs no CORS preflight round trip.
+    const init = { method, headers: method === "GET" ? {} : { "X-Engage-Reader": readerToken(), ...headers } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch {
+      return { ok: false, status: 0, error: { code: "network" } };
+    }
+    let data = null;
+    if (response.status !== 204) {
+      try {
+        data = await response.json();
+      } catch {
+        data = null;
+      }
+    }
+    const error = response.ok ? null : (data && data.error) || { code: "unavailable" };
+    if (error && response.status === 429) {
+      error.retry_after = error.retry_after || Number(response.headers.get("Retry-After")) || 60;
+    }
+    return { ok: response.ok, status: response.status, data, error };
+  }
+  return {
+    site,
+    thread: (article, sort, cursor) =>
+      call("GET", "/thread", {
+        query: [["site", site], ["article", article], ["sort", sort], ...(cursor ? [["cursor", cursor]] : [])],
+      }),
+    counts: (articles) => call("GET", "/counts", { query: [["site", site], ...articles.map((a) => ["article", a])] }),
+    post: (body) => call("POST", "/comments", { body: { site, ...body } }),
+    edit: (id, token, body) => call("PATCH", `/comments/${id}`, { body: { body }, headers: { "X-Engage-Edit-Token": token } }),
+    remove: (id, token) => call("DELETE", `/comments/${id}`, { headers: { "X-Engage-Edit-Token": token } }),
+    like: (id, on) => call(on ? "POST" : "DELETE", `/comments/${id}/like`),
+    flag: (id, reason, note) => call("POST", `/comments/${id}/flag`, { body: { reason, note } }),
+    react: (ref, reaction) =>
+      reaction
+        ? call("PUT", "/reaction", { body: { site, ...ref, reaction } })
+        : call("DELETE", "/reaction", { query: [["site", site], ["article", ref.article]] }),
+    share: (ref, network) => call("POST", "/shares", { body: { site, ...ref, network } }),
+  };
+}

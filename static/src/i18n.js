@@ -1,0 +1,151 @@
+// French and English strings; the language comes from data-engage-lang, else <html lang>.
+const STRINGS = {
+  fr: {
+    region: "Réactions et commentaires",
+    reactionsTitle: "Votre réaction",
+    reactions: { like: "J’aime", love: "J’adore", haha: "Drôle", wow: "Surprenant", sad: "Triste", angry: "Révoltant" },
+    sharesTitle: "Partager",
+    networks: { facebook: "Facebook", x: "X", whatsapp: "WhatsApp", linkedin: "LinkedIn", telegram: "Telegram", email: "E-mail", copy: "Copier le lien" },
+    nativeShare: "Partager…",
+    copied: "Lien copié dans le presse-papiers.",
+    commentsTitle: (n) => (n === 0 ? "Commentaires" : n === 1 ? "1 commentaire" : `${fmt("fr", n)} commentaires`),
+    formTitle: "Laisser un commentaire",
+    replyTitle: (name) => `Répondre à ${name}`,
+    name: "Nom",
+    email: "E-mail (facultatif)",
+    emailHint: "Jamais affiché ni partagé.",
+    body: "Votre commentaire",
+    bodyHint: "**gras**, *italique*, `code`, > citation, listes et liens.",
+    count: (n, max) => `${fmt("fr", n)} / ${fmt("fr", max)} caractères`,
+    submit: "Publier",
+    sending: "Envoi…",
+    cancel: "Annuler",
+    save: "Enregistrer",
+    posted: "Votre commentaire est publié.",
+    pending: "Merci ! Votre commentaire sera visible après modération.",
+    awaiting: "En attente de modération",
+    fixFields: "Vérifiez les champs signalés.",
+    wait: (s) => `Vous écrivez vite ! Patientez ${fmt("fr", s)} s avant de réessayer.`,
+    failed: "Le service ne répond pas. Réessayez dans un instant.",
+    closed: "Les commentaires sont fermés pour cet article.",
+    banned: "Vous ne pouvez plus commenter sur ce site.",
+    empty: "Aucun commentaire pour l’instant. Lancez la discussion !",
+    sort: "Trier",
+    sorts: { oldest: "Plus anciens", newest: "Plus récents", top: "Les plus appréciés" },
+    more: "Afficher plus de commentaires",
+    reply: "Répondre",
+    like: "J’aime",
+    likeCount: (n) => `${fmt("fr", n)} j’aime`,
+    edit: "Modifier",
+    remove: "Supprimer",
+    confirmRemove: "Supprimer définitivement ce commentaire ?",
+    removed: "Commentaire supprimé.",
+    deleted: "Ce commentaire a été supprimé.",
+    edited: "modifié",
+    featured: "Choix de la rédaction",
+    moderator: "Modération",
+    report: "Signaler",
+    reportTitle: "Pourquoi signaler ce commentaire ?",
+    reasons: { spam: "Spam ou publicité", abuse: "Propos injurieux ou haineux", offtopic: "Hors sujet", illegal: "Contenu illégal", other: "Autre raison" },
+    note: "Précisions (facultatif)",
+    noteIllegal: "Expliquez en quoi ce contenu est illégal",
+    send: "Envoyer le signalement",
+    reported: "Merci, les modérateurs vont examiner ce commentaire.",
+    inReplyTo: (name) => `en réponse à ${name}`,
+    loading: "Chargement des commentaires…",
+    fieldErrors: { author: "Indiquez votre nom (64 caractères au plus).", body: "Écrivez votre commentaire (5 000 caractères au plus).", email: "Cette adresse e-mail n’est pas valide." },
+  },
+  en: {
+    region: "Reactions and comments",
+    reactionsTitle: "Your reaction",
+    reactions: { like: "Like", love: "Love", haha: "Funny", wow: "Wow", sad: "Sad", angry: "Angry" },
+    sharesTitle: "Share",
+    networks: { facebook: "Facebook", x: "X", whatsapp: "WhatsApp", linkedin: "LinkedIn", telegram: "Telegram", email: "Email", copy: "Copy link" },
+    nativeShare: "Share…",
+    copied: "Link copied to the clipboard.",
+    commentsTitle: (n) => (n === 0 ? "Comments" : n === 1 ? "1 comment" : `${fmt("en", n)} comments`),
+    formTitle: "Leave a comment",
+    replyTitle: (name) => `Reply to ${name}`,
+    name: "Name",
+    email: "Email (optional)",
+    emailHint: "Never shown or shared.",
+    body: "Your comment",
+    bodyHint: "**bold**, *italic*, `code`, > quote, lists and links.",
+    count: (n, max) => `${fmt("en", n)} / ${fmt("en", max)} characters`,
+    submit: "Post",
+    sending: "Sending…",
+    cancel: "Cancel",
+    save: "Save",
+    posted: "Your comment is published.",
+    pending: "Thank you! Your comment will appear once a moderator approves it.",
+    awaiting: "Awaiting moderation",
+    fixFields: "Please check the marked fields.",
+    wait: (s) => `You are quick! Please wait ${fmt("en", s)} s before trying again.`,
+    failed: "The service is not answering. Please try again in a moment.",
+    closed: "Comments are closed on this article.",
+    banned: "You can no longer comment on this site.",
+    empty: "No comments yet. Start the conversation!",
+    sort: "Sort",
+    sorts: { oldest: "Oldest", newest: "Newest", top: "Most liked" },
+    more: "Show more comments",
+    reply: "Reply",
+    like: "Like",
+    likeCount: (n) => `${fmt("en", n)} ${n === 1 ? "like" : "likes"}`,
+    edit: "Edit",
+    remove: "Delete",
+    confirmRemove: "Delete this comment for good?",
+    removed: "Comment deleted.",
+    deleted: "This comment was deleted.",
+    edited: "edited",
+    featured: "Editors’ pick",
+    moderator: "Moderator",
+    report: "Report",
+    reportTitle: "Why are you reporting this comment?",
+    reasons: { spam: "Spam or advertising", abuse: "Abusive or hateful", offtopic: "Off topic", illegal: "Illegal content", other: "Something else" },
+    note: "Details (optional)",
+    noteIllegal: "Explain why this content is illegal",
+    send: "Send report",
+    reported: "Thank you, the moderators will look at this comment.",
+    inReplyTo: (name) => `in reply to ${name}`,
+    loading: "Loading comments…",
+    fieldErrors: { author: "Please give your name (64 characters at most).", body: "Please write your comment (5,000 characters at most).", email: "This email address is not valid." },
+  },
+};
+
+function fmt(lang, n) {
+  return new Intl.NumberFormat(lang).format(n);
+}
+
+export function pickLanguage(container) {
+  const wanted = (container.dataset.engageLang || document.documentElement.lang || "en").toLowerCase();
+  return wanted.startsWith("fr") ? "fr" : "en";
+}
+
+export function strings(lang) {
+  return STRINGS[lang];
+}
+
+const UNITS = [
+  ["year", 31536000],
+  ["month", 2592000],
+  ["week", 604800],
+  ["day", 86400],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+// "il y a 3 minutes" / "3 minutes ago"; under a minute: "à l’instant" / "now".
+export function relativeTime(lang, iso, now = Date.now()) {
+  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
+  const format = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return format.format(0, "second");
+}
+
+export function absoluteTime(lang, iso) {
+  return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" }).format(new Date(iso));
+}
+
+export { fmt };

@@ -1,0 +1,396 @@
+// The thread widget: reactions, share bar, comment form and thread, in an open shadow root.
+import css from "./widget.css";
+import { append, clear, h } from "./dom.js";
+import { absoluteTime, fmt, pickLanguage, relativeTime, strings } from "./i18n.js";
+import { author, edits, perArticle } from "./store.js";
+import { reportForm } from "./report.js";
+
+const REACTIONS = { like: "👍", love: "❤️", haha: "😂", wow: "😮", sad: "😢", angry: "😡" };
+const NETWORKS = ["facebook", "x", "whatsapp", "linkedin", "telegram", "email", "copy"];
+const MAX_BODY = 5000;
+let uid = 0;
+
+function articleRef(container) {
+  const canonical = document.querySelector('link[rel="canonical"]');
+  const canonicalUrl = canonical ? new URL(canonical.getAttribute("href"), location.href) : null;
+  const ogTitle = document.querySelector('meta[property="og:title"]');
+  const data = container.dataset;
+  return {
+    article: data.engageArticle || (canonicalUrl ? canonicalUrl.pathname : location.pathname),
+    url: data.engageUrl || (canonicalUrl ? canonicalUrl.href : location.href.split("#")[0]),
+    title: (data.engageTitle || (ogTitle && ogTitle.content) || document.title || "").slice(0, 300),
+  };
+}
+
+export function mountThread(container, api) {
+  const lang = pickLanguage(container);
+  const t = strings(lang);
+  const ref = articleRef(container);
+  const root = container.attachShadow({ mode: "open" });
+  const live = h("p", { class: "sr-only", role: "status", "aria-live": "polite" });
+  const shell = h("section", { class: "engage", lang, "aria-label": t.region, "data-theme": container.dataset.engageTheme || "light" },
+    h("p", { class: "muted" }, t.loading));
+  append(root, [h("style", {}, css), shell, live]);
+
+  const myReaction = perArticle("reaction", api.site, ref.article);
+  const myLikes = perArticle("likes", api.site, ref.article);
+  const state = { sort: "oldest", thread: null, targets: {}, cursor: null };
+  const list = h("ol", { class: "comments" });
+  const more = h("button", { type: "button", class: "more", hidden: true, onclick: () => load(true) }, t.more);
+  const title = h("h2", { class: "title", id: `engage-title-${++uid}` });
+
+  function announce(message) {
+    // Clearing first makes screen readers repeat an identical message.
+    live.textContent = "";
+    setTimeout(() => (live.textContent = message), 50);
+  }
+
+  function errorMessage(error) {
+    if (error.code === "rate_limited") return t.wait(error.retry_after);
+    if (error.code === "thread_closed") return t.closed;
+    if (error.code === "banned") return t.banned;
+    if (error.code === "validation_error") return t.fixFields;
+    return error.message && error.code !== "network" && error.code !== "unavailable" ? error.message : t.failed;
+  }
+
+  // --- reactions and shares -------------------------------------------------------------
+
+  const reactionButtons = {};
+  function reactionBar() {
+    const bar = h("div", { class: "bar", role: "group", "aria-label": t.reactionsTitle });
+    for (const [name, emoji] of Object.entries(REACTIONS)) {
+      const count = h("span", { class: "count" });
+      const button = h("button", { type: "button", class: "pill", "data-reaction": name, onclick: () => react(name) },
+        h("span", { "aria-hidden": "true" }, emoji), h("span", { class: "label" }, t.reactions[name]), count);
+      reactionButtons[name] = { button, count };
+      bar.append(button);
+    }
+    return bar;
+  }
+
+  function showReactions(counts) {
+    const mine = myReaction.get();
+    for (const [name, { button, count }] of Object.entries(reactionButtons)) {
+      count.textContent = fmt(lang, counts[name] || 0);
+      button.setAttribute("aria-pressed", String(mine === name));
+    }
+  }
+
+  async function react(name) {
+    const next = myReaction.get() === name ? null : name;
+    const answer = await api.react(ref, next);
+    if (!answer.ok) return announce(errorMessage(answer.error));
+    myReaction.set(next);
+    showReactions(answer.data.reactions);
+  }
+
+  const shareCounts = {};
+  const shareTotal = h("span", { class: "muted total" });
+  function shareBar() {
+    const bar = h("div", { class: "bar shares", role: "group", "aria-label": t.sharesTitle });
+    for (const network of NETWORKS) {
+      const count = h("span", { class: "count" });
+      shareCounts[network] = count;
+      const target = state.targets[network];
+      const label = h("span", { class: "label" }, t.networks[network]);
+      const element = target
+        ? h("a", { class: "pill", "data-network": network, href: fill(target), target: network === "email" ? null : "_blank",
+            rel: "noopener noreferrer", onclick: () => share(network) }, label, count)
+        : h("button", { type: "button", class: "pill", "data-network": network, onclick: copyLink }, label, count);
+      bar.append(element);
+    }
+    if (navigator.share) {
+      bar.append(h("button", { type: "button", class: "pill", onclick: () => navigator.share({ url: ref.url, title: ref.title }).catch(() => {}) }, t.nativeShare));
+    }
+    bar.append(shareTotal);
+    return bar;
+  }
+
+  function fill(template) {
+    return template.replace("{url}", encodeURIComponent(ref.url)).replace("{title}", encodeURIComponent(ref.title));
+  }
+
+  function showShares(shares, total) {
+    for (const network of NETWORKS) shareCounts[network].textContent = shares[network] ? fmt(lang, shares[network]) : "";
+    shareTotal.textContent = total ? `${fmt(lang, total)} ×` : "";
+  }
+
+  async function share(network) {
+    const answer = await api.share(ref, network);
+    if (answer.ok) showShares(answer.data.shares, answer.data.share_total);
+  }
+
+  async function copyLink() {
+    try {
+      await navigator.clipboard.writeText(ref.url);
+    } catch {
+      return;
+    }
+    announce(t.copied);
+    share("copy");
+  }
+
+  // --- forms ----------------------------------------------------------------------------
+
+  function field(label, control, hint) {
+    const id = `engage-f-${++uid}`;
+    control.id = id;
+    const error = h("p", { class: "error", id: `${id}-error`, hidden: true });
+    const hintEl = hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null;
+    control.setAttribute("aria-describedby", [hintEl && hintEl.id, error.id].filter(Boolean).join(" "));
+    return { wrap: h("div", { class: "field" }, h("label", { for: id }, label), control, hintEl, error), control, error };
+  }
+
+  function setError(f, message) {
+    f.error.hidden = !message;
+    f.error.textContent = message || "";
+    if (message) f.control.setAttribute("aria-invalid", "true");
+    else f.control.removeAttribute("aria-invalid");
+  }
+
+  // One form for a new comment, a reply (parent) or an edit (editing: {id, body}).
+  function commentForm({ parent, editing, onDone, onCancel }) {
+    const saved = author.get();
+    const body = field(t.body, h("textarea", { name: "body", rows: editing ? 4 : 3, maxlength: MAX_BODY, required: true }), t.bodyHint);
+    const counter = h("p", { class: "hint counter", "aria-live": "off" });
+    const fields = { body };
+    if (!editing) {
+      fields.author = field(t.name, h("input", { name: "author", autocomplete: "name", maxlength: 64, required: true }));
+      fields.email = field(t.email, h("input", { name: "email", type: "email", autocomplete: "email", maxlength: 254 }), t.emailHint);
+      fields.author.control.value = saved.name || "";
+      fields.email.control.value = saved.email || "";
+    } else {
+      body.control.value = editing.body;
+    }
+    const honeypot = h("input", { name: "website", tabindex: "-1", autocomplete: "off" });
+    const status = h("p", { class: "status", role: "alert", hidden: true });
+    const submit = h("button", { type: "submit", class: "primary" }, editing ? t.save : t.submit);
+    const countChars = () => (counter.textContent = t.count(body.control.value.trim().length, MAX_BODY));
+    body.control.addEventListener("input", countChars);
+    countChars();
+    const form = h("form", { class: "compose", novalidate: true, "aria-label": parent ? t.replyTitle(parent.author) : editing ? t.edit : t.formTitle },
+      editing ? null : h("div", { class: "row" }, fields.author.wrap, fields.email.wrap),
+      body.wrap, counter,
+      h("div", { class: "trap", "aria-hidden": "true" }, h("label", {}, "Website", honeypot)),
+      status,
+      h("div", { class: "actions" }, submit, onCancel ? h("button", { type: "button", onclick: onCancel }, t.cancel) : null));
+    form.addEventListener("keydown", (event) => event.key === "Escape" && onCancel && onCancel());
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      for (const f of Object.values(fields)) setError(f, "");
+      status.hidden = true;
+      submit.disabled = true;
+      submit.textContent = t.sending;
+      const text = body.control.value;
+      const answer = editing
+        ? await api.edit(editing.id, edits.get(editing.id)?.token, text)
+        : await api.post({ ...ref, parent_id: parent ? parent.id : null, author: fields.author.control.value,
+            email: fields.email.control.value, body: text, website: honeypot.value });
+      submit.disabled = false;
+      submit.textContent = editing ? t.save : t.submit;
+      if (answer.ok) {
+        if (!editing) {
+          author.set(fields.author.control.value.trim(), fields.email.control.value.trim());
+          body.control.value = "";
+          countChars();
+        }
+        return onDone(answer.data, text);
+      }
+      const problems = answer.error.fields || {};
+      for (const name of Object.keys(problems)) if (fields[name]) setError(fields[name], t.fieldErrors[name]);
+      status.textContent = errorMessage(answer.error);
+      status.hidden = false;
+      const first = Object.keys(problems).find((name) => fields[name]);
+      if (first) fields[first].control.focus();
+    });
+    return form;
+  }
+
+  function rememberOwn(data, text) {
+    const expires = data.edit_expires_at ? Date.parse(data.edit_expires_at) : Date.now() + 15 * 60000;
+    edits.set(data.comment.id, data.edit_token, expires, text);
+  }
+
+  // --- comments -------------------------------------------------------------------------
+
+  function timeLink(comment) {
+    return h("time", { datetime: comment.created_at, title: absoluteTime(lang, comment.created_at), "data-relative": "" },
+      relativeTime(lang, comment.created_at));
+  }
+
+  function renderComment(comment, { pending = false } = {}) {
+    const item = h("li", { class: "comment", "data-comment-id": comment.id });
+    const replies = h("ol", { class: "replies" });
+    for (const reply of comment.replies || []) replies.append(renderComment(reply));
+    if (comment.deleted) {
+      append(item, [h("p", { class: "tombstone" }, t.deleted), replies]);
+      return item;
+    }
+    const nameId = `engage-a-${++uid}`;
+    const body = h("div", { class: "body" });
+    body.innerHTML = comment.body_html; // sanitized by the server, see engage/sanitize.py
+    for (const link of body.querySelectorAll("a")) {
+      link.target = "_blank";
+      link.rel = "nofollow ugc noopener noreferrer";
+    }
+    const slot = h("div", { class: "slot" });
+    const likes = new Set(myLikes.get() || []);
+    const likeCount = h("span", { class: "count" }, comment.likes ? fmt(lang, comment.likes) : "");
+    const likeButton = h("button", { type: "button", class: "link like", "aria-pressed": String(likes.has(comment.id)),
+      "aria-label": `${t.like} (${t.likeCount(comment.likes)})`, onclick: () => toggleLike(comment, likeButton, likeCount) },
+      h("span", { "aria-hidden": "true" }, "♥ "), t.like, " ", likeCount);
+    const own = edits.get(comment.id);
+    const actions = h("div", { class: "actions" }, pending ? null : likeButton,
+      pending ? null : toggler(t.reply, slot, () => commentForm({ parent: comment, onDone: (data, text) => posted(data, text, replies), onCancel: close })),
+      pending ? null : toggler(t.report, slot, () => reportForm(t, (reason, note) => report(comment, reason, note, slot), close)),
+      own ? h("button", { type: "button", class: "link", onclick: () => openEdit(comment, body, slot) }, t.edit) : null,
+      own ? h("button", { type: "button", class: "link", onclick: () => confirmRemove(comment, item, slot) }, t.remove) : null);
+    function close() {
+      clear(slot);
+      for (const b of actions.querySelectorAll("[aria-expanded]")) b.setAttribute("aria-expanded", "false");
+    }
+    append(item, [
+      h("article", { "aria-labelledby": nameId, tabindex: "-1" },
+        h("header", {},
+          h("span", { class: "author", id: nameId }, comment.author),
+          comment.moderator ? h("span", { class: "badge mod" }, t.moderator) : null,
+          comment.featured ? h("span", { class: "badge star" }, t.featured) : null,
+          h("span", { class: "muted" }, timeLink(comment), comment.edited_at ? ` · ${t.edited}` : ""),
+          pending ? h("span", { class: "badge wait" }, t.awaiting) : null),
+        body, actions, slot),
+      replies]);
+    return item;
+  }
+
+  // A button that opens one panel (reply, report) in the comment's slot, and closes it again.
+  function toggler(label, slot, build) {
+    const button = h("button", { type: "button", class: "link", "aria-expanded": "false", onclick: () => {
+      const open = button.getAttribute("aria-expanded") === "true";
+      for (const b of button.parentNode.querySelectorAll("[aria-expanded]")) b.setAttribute("aria-expanded", "false");
+      clear(slot);
+      if (open) return;
+      button.setAttribute("aria-expanded", "true");
+      const panel = build();
+      slot.append(panel);
+      // Straight to what is left to type: the name is usually remembered already.
+      const empty = [...panel.querySelectorAll("input:not([tabindex='-1']):not([type=radio]), textarea")].find((el) => !el.value && el.required);
+      (empty || panel.querySelector("input, textarea")).focus();
+    } }, label);
+    return button;
+  }
+
+  async function toggleLike(comment, button, count) {
+    const likes = new Set(myLikes.get() || []);
+    const on = !likes.has(comment.id);
+    const answer = await api.like(comment.id, on);
+    if (!answer.ok) return announce(errorMessage(answer.error));
+    on ? likes.add(comment.id) : likes.delete(comment.id);
+    myLikes.set([...likes]);
+    button.setAttribute("aria-pressed", String(on));
+    button.setAttribute("aria-label", `${t.like} (${t.likeCount(answer.data.likes)})`);
+    count.textContent = answer.data.likes ? fmt(lang, answer.data.likes) : "";
+  }
+
+  async function report(comment, reason, note, slot) {
+    const answer = await api.flag(comment.id, reason, note);
+    const message = answer.ok ? t.reported : errorMessage(answer.error);
+    clear(slot, h("p", { class: "status", role: "status" }, message));
+  }
+
+  function openEdit(comment, body, slot) {
+    const own = edits.get(comment.id);
+    clear(slot, commentForm({
+      editing: { id: comment.id, body: own.body || body.textContent },
+      onDone: (data, text) => {
+        body.innerHTML = data.comment.body_html; // sanitized by the server
+        edits.set(comment.id, own.token, own.expires, text);
+        clear(slot);
+        announce(t.save);
+      },
+      onCancel: () => clear(slot),
+    }));
+    slot.querySelector("textarea").focus();
+  }
+
+  function confirmRemove(comment, item, slot) {
+    const yes = h("button", { type: "button", class: "primary danger", onclick: async () => {
+      const answer = await api.remove(comment.id, edits.get(comment.id)?.token);
+      if (!answer.ok) return clear(slot, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
+      edits.drop(comment.id);
+      const replies = item.querySelector(".replies");
+      if (replies && replies.children.length) clear(item, h("p", { class: "tombstone" }, t.deleted), replies);
+      else item.remove();
+      announce(t.removed);
+      setCount((state.thread.comment_count = Math.max(0, state.thread.comment_count - 1)));
+    } }, t.remove);
+    clear(slot, h("div", { class: "confirm", role: "group" }, h("p", {}, t.confirmRemove), yes,
+      h("button", { type: "button", onclick: () => clear(slot) }, t.cancel)));
+    yes.focus();
+  }
+
+  function posted(data, text, into) {
+    rememberOwn(data, text);
+    const pending = data.status === "pending";
+    const item = renderComment(data.comment, { pending });
+    if (into === list) {
+      list.querySelector(".empty")?.remove();
+      list.prepend(item);
+    } else {
+      into.append(item);
+      clear(into.closest(".comment").querySelector(".slot"));
+    }
+    if (!pending) setCount(++state.thread.comment_count);
+    announce(pending ? t.pending : t.posted);
+    item.querySelector("article").focus();
+  }
+
+  function setCount(n) {
+    title.textContent = t.commentsTitle(n);
+  }
+
+  // --- loading --------------------------------------------------------------------------
+
+  async function load(next) {
+    more.disabled = true;
+    const answer = await api.thread(ref.article, state.sort, next ? state.cursor : null);
+    more.disabled = false;
+    if (!answer.ok) {
+      if (!state.thread) clear(shell, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
+      return;
+    }
+    const page = answer.data;
+    state.cursor = page.next_cursor;
+    if (!state.thread) build(page);
+    state.thread = page.thread;
+    setCount(page.thread.comment_count);
+    showReactions(page.thread.reactions);
+    showShares(page.thread.shares, page.thread.share_total);
+    if (!next) clear(list);
+    for (const comment of page.comments) list.append(renderComment(comment));
+    if (!list.children.length) list.append(h("li", { class: "muted empty" }, t.empty));
+    else list.querySelector(".empty")?.remove();
+    more.hidden = !state.cursor;
+  }
+
+  function build(page) {
+    state.targets = page.share_targets || {};
+    const sort = h("select", { id: `engage-sort-${++uid}`, onchange: (e) => ((state.sort = e.target.value), load(false)) },
+      Object.entries(t.sorts).map(([value, label]) => h("option", { value }, label)));
+    clear(shell,
+      reactionBar(),
+      shareBar(),
+      h("div", { class: "head" }, title, h("label", { class: "sort" }, `${t.sort} `, sort)),
+      page.thread.open
+        ? commentForm({ onDone: (data, text) => posted(data, text, list) })
+        : h("p", { class: "status" }, t.closed),
+      list, more);
+    shell.setAttribute("aria-labelledby", title.id);
+    shell.removeAttribute("aria-label");
+    // Keep "il y a 3 minutes" true while the page stays open.
+    setInterval(() => {
+      for (const time of root.querySelectorAll("time[data-relative]")) time.textContent = relativeTime(lang, time.dateTime);
+    }, 60000);
+  }
+
+  load(false);
+}

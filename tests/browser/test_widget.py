@@ -1,0 +1,270 @@
+"""The widget in real Chromium, embedded in a hostile page on another origin (CONTRACT §1)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.models import ArticleReaction, Comment, CommentLike, CommentStatus, Flag, Share, Thread
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+ARTICLE = "2026/11/mali-russie"
+THREAD = '<div id="engage-thread" data-engage-article="2026/11/mali-russie"></div>'
+W = "#engage-thread >> "  # Playwright's CSS engine pierces open shadow roots
+
+
+def open_article(page, servers, lang="fr", extra=""):
+    url = servers.page_url(f"article-{lang}", extra + THREAD, lang=lang)
+    page.goto(url)
+    page.wait_for_selector(W + "textarea[name=body]")
+    return url
+
+
+def stored(model):
+    db.session.rollback()
+    return list(db.session.scalars(select(model)))
+
+
+def post(page, body, author="Awa", scope=W):
+    page.fill(scope + "input[name=author] >> nth=0", author)
+    page.fill(scope + "textarea[name=body] >> nth=0", body)
+    page.click(scope + "button[type=submit] >> nth=0")
+
+
+def test_widget_renders_in_open_shadow_root_untouched_by_hostile_css(page, servers):
+    open_article(page, servers)
+
+    styles = page.evaluate("""() => {
+        const root = document.getElementById('engage-thread').shadowRoot;
+        const textarea = root.querySelector('textarea[name=body]');
+        const submit = root.querySelector('button[type=submit]');
+        const s = getComputedStyle(textarea);
+        return {mode: root.mode, display: s.display, color: getComputedStyle(submit).color,
+                font: parseFloat(s.fontSize), spacing: s.letterSpacing,
+                visible: textarea.getBoundingClientRect().height > 40};
+    }""")
+
+    assert styles["mode"] == "open"
+    assert styles["display"] != "none" and styles["visible"]
+    assert styles["font"] >= 14 and styles["spacing"] in ("normal", "0px")
+    assert styles["color"] != "rgb(255, 0, 255)"
+    for selector in ("input[name=author]", "input[name=email]", "button[type=submit]",
+                     "[data-reaction=love]", "[data-network=whatsapp]"):
+        assert page.locator(W + selector).first.is_visible()
+
+
+def test_widget_speaks_french_for_lang_fr(page, servers):
+    open_article(page, servers, lang="fr")
+
+    text = page.locator(W + "section").inner_text()
+
+    for phrase in ("Publier", "Votre commentaire", "J’adore", "Copier le lien", "Plus anciens"):
+        assert phrase in text
+
+
+def test_widget_speaks_english_for_lang_en(page, servers):
+    open_article(page, servers, lang="en")
+
+    assert "Your comment" in page.locator(W + "section").inner_text()
+
+
+def test_post_comment_appears_at_once_and_reaches_database(page, servers):
+    open_article(page, servers)
+
+    post(page, "Très **bonne** analyse « à chaud » 🇫🇷", author="Noémie")
+
+    comment = page.locator(W + "li.comment").first
+    comment.wait_for()
+    assert "Noémie" in comment.inner_text()
+    assert comment.locator("strong").inner_text() == "bonne"
+    assert "1 commentaire" in page.locator(W + "h2").inner_text()
+    (row,) = stored(Comment)
+    assert row.author == "Noémie" and row.status == CommentStatus.APPROVED
+    assert page.locator(W + "textarea[name=body]").first.input_value() == ""
+
+
+def test_post_comment_with_errors_shows_them_inline(page, servers):
+    page.expected_problems.append("status of 400")
+    open_article(page, servers)
+
+    page.click(W + "button[type=submit]")
+
+    page.locator(W + "[aria-invalid=true]").first.wait_for()
+    assert page.locator(W + "textarea[name=body]").first.get_attribute("aria-invalid") == "true"
+    assert "Vérifiez les champs" in page.locator(W + "form.compose").first.inner_text()
+    assert stored(Comment) == []
+
+
+def test_pending_comment_is_marked_awaiting_moderation(page, servers):
+    from engage.models import Site
+
+    site = db.session.scalar(select(Site))
+    site.settings = {"moderation": "pre"}
+    db.session.commit()
+    open_article(page, servers)
+
+    post(page, "À modérer")
+
+    page.locator(W + ".badge.wait").wait_for()
+    assert "En attente de modération" in page.locator(W + "li.comment").first.inner_text()
+
+
+def test_reply_edit_and_delete_work_end_to_end(page, servers):
+    open_article(page, servers)
+    post(page, "Premier avis")
+    first = page.locator(W + "li.comment").first
+    first.wait_for()
+
+    first.locator("button", has_text="Répondre").click()
+    reply_form = first.locator(".slot form")
+    reply_form.locator("textarea[name=body]").fill("Une réponse")
+    reply_form.locator("button[type=submit]").click()
+    reply = first.locator(".replies li.comment").first
+    reply.wait_for()
+    assert "Une réponse" in reply.inner_text()
+
+    reply.locator("button", has_text="Modifier").click()
+    reply.locator(".slot textarea").fill("Une réponse *corrigée*")
+    reply.locator(".slot button[type=submit]").click()
+    reply.locator(".body em").wait_for()
+
+    first.locator("> article button", has_text="Supprimer").click()
+    first.locator(".confirm button.danger").click()
+    page.locator(W + ".tombstone").wait_for()
+
+    rows = {c.body_source: c for c in stored(Comment)}
+    assert rows["Une réponse *corrigée*"].parent_id is not None
+    assert rows["Une réponse *corrigée*"].edited_at is not None
+    assert any(c.status == CommentStatus.DELETED for c in rows.values())
+    page.reload()
+    page.locator(W + ".tombstone").wait_for()
+    assert "corrigée" in page.locator(W + "li.comment").first.inner_text()
+
+
+def test_reaction_like_and_share_are_counted(page, servers):
+    open_article(page, servers)
+    post(page, "À aimer")
+    page.locator(W + "li.comment").first.wait_for()
+
+    love = page.locator(W + "[data-reaction=love]")
+    love.click()
+    page.wait_for_function("""() => document.getElementById('engage-thread').shadowRoot
+        .querySelector('[data-reaction=love]').getAttribute('aria-pressed') === 'true'""")
+    assert "1" in love.inner_text()
+
+    like = page.locator(W + "li.comment button.like").first
+    like.click()
+    page.wait_for_function("""() => document.getElementById('engage-thread').shadowRoot
+        .querySelector('button.like').getAttribute('aria-pressed') === 'true'""")
+
+    with page.context.expect_page() as popup:
+        page.locator(W + "[data-network=whatsapp]").click()
+    popup.value.close()
+    page.locator(W + "[data-network=copy]").click()
+    page.wait_for_function("""() => document.getElementById('engage-thread').shadowRoot
+        .querySelector('[data-network=copy] .count').textContent === '1'""")
+
+    assert [r.reaction.value for r in stored(ArticleReaction)] == ["love"]
+    assert len(stored(CommentLike)) == 1
+    assert sorted(s.network.value for s in stored(Share)) == ["copy", "whatsapp"]
+    thread = stored(Thread)[0]
+    assert thread.reactions_love == 1 and thread.shares_whatsapp == 1
+    assert page.evaluate("navigator.clipboard.readText()").endswith("/article-fr")
+
+
+def test_report_menu_sends_reason_and_note(page, servers):
+    open_article(page, servers)
+    post(page, "À signaler")
+    comment = page.locator(W + "li.comment").first
+    comment.wait_for()
+
+    comment.locator("button", has_text="Signaler").click()
+    comment.locator("input[value=illegal]").check()
+    comment.locator("textarea[name=note]").fill("Diffamation manifeste")
+    comment.locator("button[type=submit]").click()
+    comment.locator(".slot .status").wait_for()
+
+    (flag,) = stored(Flag)
+    assert flag.reason.value == "illegal" and flag.note == "Diffamation manifeste"
+
+
+XSS_AUTHOR = '<img src=x onerror="window.__xss=1">'
+XSS_BODIES = [
+    "<script>window.__xss=1</script>",
+    '<img src=x onerror="window.__xss=1">',
+    "[clic](javascript:window.__xss=1)",
+    '<svg onload="window.__xss=1"></svg>',
+    '<a href="javascript:window.__xss=1">lien</a>',
+]
+
+
+def test_xss_in_names_and_bodies_executes_nothing(page, servers):
+    open_article(page, servers)
+    for body in XSS_BODIES:
+        post(page, body, author=XSS_AUTHOR)
+        page.wait_for_timeout(150)
+    page.reload()
+    page.wait_for_selector(W + "li.comment >> nth=4")
+    for link in page.locator(W + ".body a").all():
+        href = link.get_attribute("href") or ""
+        assert not href.lower().startswith("javascript")
+        link.click(modifiers=["Control"]) if href.startswith("http") else None
+
+    assert page.evaluate("window.__xss") is None
+    assert XSS_AUTHOR in page.locator(W + ".author").first.inner_text()
+    assert page.locator(W + ".body img, .body script, .body svg").count() == 0
+
+
+def test_listing_counts_come_from_one_request(page, servers):
+    requests = []
+    page.on("request", lambda r: "/api/v1/counts" in r.url and requests.append(r.url))
+    open_article(page, servers)
+    post(page, "Un")
+    page.locator(W + "li.comment").first.wait_for()
+    listing = "".join(f'<b data-engage-count="{a}">?</b>' for a in (ARTICLE, "autre/a", "autre/b"))
+    url = servers.page_url("liste", f"<div>{listing}</div>")
+    requests.clear()
+
+    page.goto(url)
+    page.wait_for_function("document.querySelector('[data-engage-count]').textContent === '1'")
+
+    assert len(requests) == 1
+    assert page.locator("[data-engage-count='autre/a']").inner_text() == "0"
+
+
+def test_widget_waits_until_near_viewport(page, servers):
+    calls = []
+    page.on("request", lambda r: "/api/v1/thread" in r.url and calls.append(r.url))
+    spacer = '<div style="height: 5000px !important; position: static !important">espace</div>'
+    page.goto(servers.page_url("long", spacer + THREAD))
+    page.wait_for_timeout(800)
+    assert calls == []
+
+    page.locator("#engage-thread").scroll_into_view_if_needed()
+    page.wait_for_selector(W + "textarea[name=body]")
+
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_screenshots_at_phone_and_desktop_widths(page, servers, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    open_article(page, servers)
+    post(page, "Excellent article, merci « Le Jour » ! Qu’en pensent les élus ?", author="Élodie")
+    page.locator(W + "li.comment").first.wait_for()
+    page.locator(W + "li.comment button", has_text="Répondre").first.click()
+
+    path = screenshot(page, f"widget-{width}")
+
+    assert path.stat().st_size > 10_000
+    overflow = page.evaluate("""() => {
+        const r = document.getElementById('engage-thread').shadowRoot.querySelector('section');
+        return r.scrollWidth - r.clientWidth;
+    }""")
+    assert overflow <= 0
+    assert re.search(r"\d", page.locator(W + "h2").inner_text())
