@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..errors import (
-    ApiError,
-    BadToken,
-    Banned,
-    Forbidden,
-    ForbiddenOrigin,
-    MethodNotAllowed,
-    NotFound,
-    PayloadTooLarge,
-    RateLimited,
-    ThreadClosed,
-    Unauthorized,
-    UnknownSite,
-    Unavailable,
-    ValidationError,
+from .spec_components import (
+    ETAG_HEADER,
+    PARAMETERS,
+    RESPONSES,
+    SCHEMAS,
+    Json,
+    error_answers,
+    json_answer,
+    json_body,
+    json_content,
+    params,
 )
-from ..models import CommentStatus, Reaction, ShareNetwork
 
-Json = dict[str, Any]
-
-# Every error the API can answer; its `code` enum and its reusable responses come from here.
-ERRORS: tuple[type[ApiError], ...] = (
-    ValidationError,
-    UnknownSite,
-    NotFound,
-    ForbiddenOrigin,
-    ThreadClosed,
-    Banned,
-    BadToken,
-    Unauthorized,
-    Forbidden,
-    MethodNotAllowed,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-    ApiError,  # internal_error: a bug, never an answer to bad input
-)
+# What any write can answer besides its own errors; with a JSON body, payload_too_large too.
+WRITE_ERRORS = ("forbidden_origin", "rate_limited", "unavailable")
+BODY_ERRORS = ("validation_error", "payload_too_large")
 
 DESCRIPTION = """\
 The JSON API that engage's widget (and any other client) uses to read and write an
@@ -83,299 +60,6 @@ same `sort`, for the next page; a cursor from another sort answers 400.
 """
 
 
-# --- helpers --------------------------------------------------------------------------------
-
-
-def _ref(kind: str, name: str) -> Json:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _schema(name: str) -> Json:
-    return _ref("schemas", name)
-
-
-def _params(*names: str) -> list[Json]:
-    return [_ref("parameters", name) for name in names]
-
-
-def _json(schema: Json) -> Json:
-    return {"application/json": {"schema": schema}}
-
-
-def _json_body(ref: str, description: str = "") -> Json:
-    """A required JSON request body of the named schema."""
-    body: Json = {"required": True, "content": _json(_schema(ref))}
-    if description:
-        body["description"] = description
-    return body
-
-
-def _json_answer(description: str, ref: str, headers: Json | None = None) -> Json:
-    answer: Json = {"description": description, "content": _json(_schema(ref))}
-    if headers:
-        answer["headers"] = headers
-    return answer
-
-
-def _errors(*errors: type[ApiError]) -> Json:
-    """Responses for these errors, by status; errors sharing a status share one entry."""
-    by_status: dict[str, list[type[ApiError]]] = {}
-    for error in errors:
-        by_status.setdefault(str(error.status), []).append(error)
-    responses: Json = {}
-    for status, group in by_status.items():
-        if len(group) == 1:
-            responses[status] = _ref("responses", group[0].__name__)
-        else:
-            described = "; or ".join(_error_description(e) for e in group)
-            responses[status] = {"description": described, "content": _json(_schema("Error"))}
-    return responses
-
-
-def _error_description(error: type[ApiError]) -> str:
-    return f"`{error.code}`: {error.default_message}"
-
-
-def _error_response(error: type[ApiError]) -> Json:
-    response: Json = {"description": _error_description(error), "content": _json(_schema("Error"))}
-    if error is RateLimited:
-        response["headers"] = {
-            "Retry-After": {
-                "description": "Seconds to wait before trying again.",
-                "schema": {"type": "integer", "minimum": 0},
-            }
-        }
-    return response
-
-
-def _object(properties: Json, *, optional: tuple[str, ...] = (), **extra: Any) -> Json:
-    """An object schema whose properties are all required but the optional ones."""
-    required = [name for name in properties if name not in optional]
-    return {"type": "object", "properties": properties, "required": required, **extra}
-
-
-def _counters(names: list[str], what: str) -> Json:
-    counter = {"type": "integer", "minimum": 0}
-    return _object({name: counter for name in names}, additionalProperties=False, description=what)
-
-
-def _text(min_length: int, max_length: int, description: str = "") -> Json:
-    schema: Json = {"type": "string", "minLength": min_length, "maxLength": max_length}
-    if description:
-        schema["description"] = description
-    return schema
-
-
-COUNT: Json = {"type": "integer", "minimum": 0}
-ID: Json = {"type": "integer", "minimum": 1}
-TIME: Json = {"type": "string", "format": "date-time", "examples": ["2026-11-28T10:00:00Z"]}
-ETAG_HEADER: Json = {
-    "description": 'A weak validator (`W/"…"`) for `If-None-Match`.',
-    "schema": {"type": "string"},
-}
-
-# --- components -----------------------------------------------------------------------------
-
-SCHEMAS: Json = {
-    "Error": _object(
-        {
-            "error": _object(
-                {
-                    "code": {"type": "string", "enum": [e.code for e in ERRORS]},
-                    "message": {"type": "string", "description": "For humans; may change."},
-                    "fields": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string"},
-                        "description": "What is wrong with each named field or parameter.",
-                    },
-                    "retry_after": {
-                        "type": "integer",
-                        "minimum": 0,
-                        "description": "With `rate_limited` only: seconds to wait.",
-                    },
-                },
-                optional=("retry_after",),
-            )
-        }
-    ),
-    "Reactions": _counters([r.value for r in Reaction], "Readers' reactions by kind."),
-    "Shares": _counters([n.value for n in ShareNetwork], "Share buttons used, by network."),
-    "Thread": _object(
-        {
-            "site": {"type": "string"},
-            "article": {"type": "string"},
-            "title": {"type": "string", "description": "Empty until a write names it."},
-            "url": {"type": "string", "description": "Empty for an article with no thread."},
-            "open": {"type": "boolean", "description": "False when comments are closed."},
-            "comment_count": {**COUNT, "description": "Approved, not deleted comments."},
-            "reactions": _schema("Reactions"),
-            "shares": _schema("Shares"),
-            "share_total": {**COUNT, "description": "The sum of `shares`."},
-        },
-        description="An article's thread; zero counts for an article nobody wrote on.",
-    ),
-    "Comment": _object(
-        {
-            "id": ID,
-            "parent_id": {"type": ["integer", "null"], "minimum": 1},
-            "author": {"type": "string", "description": "Empty for a tombstone."},
-            "body_html": {
-                "type": "string",
-                "description": "Sanitized HTML rendered from the Markdown subset; empty "
-                "for a tombstone.",
-            },
-            "created_at": TIME,
-            "edited_at": {**TIME, "type": ["string", "null"]},
-            "likes": COUNT,
-            "featured": {"type": "boolean"},
-            "moderator": {"type": "boolean", "description": "Posted by a moderator."},
-            "deleted": {"type": "boolean", "description": "A tombstone kept for its replies."},
-            "reply_count": {**COUNT, "description": "The number of entries in `replies`."},
-            "replies": {"type": "array", "items": _schema("Comment")},
-        },
-        description="A listed comment with its replies (see Nesting and Tombstones above).",
-    ),
-    "ThreadPage": _object(
-        {
-            "thread": _schema("Thread"),
-            "comments": {"type": "array", "items": _schema("Comment")},
-            "next_cursor": {"type": ["string", "null"], "description": "Null on the last page."},
-        }
-    ),
-    "NewComment": _object(
-        {
-            "site": {"type": "string", "description": "The site key."},
-            "article": _text(1, 255, "The article id."),
-            "url": {
-                "type": "string",
-                "format": "uri",
-                "maxLength": 2048,
-                "description": "The article's absolute http(s) URL; a first comment creates "
-                "the thread only when it is on one of the site's origins.",
-            },
-            "title": {"type": "string", "maxLength": 300},
-            "parent_id": {
-                "type": ["integer", "null"],
-                "minimum": 1,
-                "maximum": 2**31 - 1,
-                "description": "The approved comment of the same article this replies to.",
-            },
-            "author": _text(1, 64, "The name shown, 1-64 characters after trimming."),
-            "email": {
-                "type": ["string", "null"],
-                "format": "email",
-                "maxLength": 254,
-                "description": "Private: never shown nor answered.",
-            },
-            "body": _text(
-                1,
-                5000,
-                "Plain text with a small Markdown subset, 1-5000 characters after trimming; "
-                "raw HTML is shown as text.",
-            ),
-            "website": {
-                "type": ["string", "null"],
-                "maxLength": 0,
-                "description": "A honeypot: must be absent or empty.",
-            },
-        },
-        optional=("title", "parent_id", "email", "website"),
-    ),
-    "CommentEdit": _object({"body": _text(1, 5000, "The new body, as for a new comment.")}),
-    "PostedComment": _object(
-        {
-            "comment": _schema("Comment"),
-            "status": {
-                "type": "string",
-                "enum": [CommentStatus.APPROVED.value, CommentStatus.PENDING.value],
-                "description": "`pending`: held for moderation, listed once approved.",
-            },
-            "edit_token": {
-                "type": "string",
-                "description": "Send as `X-Engage-Edit-Token` to edit or delete the comment "
-                "during the site's edit window (15 minutes by default).",
-            },
-        }
-    ),
-    "EditedComment": _object({"comment": _schema("Comment")}),
-    "Counts": _object(
-        {
-            "counts": {
-                "type": "object",
-                "description": "By article id, every requested article (zeros when unknown).",
-                "additionalProperties": _object(
-                    {"comments": COUNT, "reactions": COUNT, "shares": COUNT}
-                ),
-            }
-        }
-    ),
-    "Health": _object({"status": {"type": "string", "enum": ["ok", "unavailable"]}}),
-}
-
-ARTICLE: Json = {"type": "string", "minLength": 1, "maxLength": 255}
-
-PARAMETERS: Json = {
-    "site": {
-        "name": "site",
-        "in": "query",
-        "required": True,
-        "description": "The site key; an unknown one answers 404 `unknown_site`.",
-        "schema": {"type": "string"},
-    },
-    "article": {"name": "article", "in": "query", "required": True, "schema": ARTICLE},
-    "articles": {
-        "name": "article",
-        "in": "query",
-        "required": True,
-        "description": "Repeat for each article: `article=A&article=B`.",
-        "style": "form",
-        "explode": True,
-        "schema": {"type": "array", "items": ARTICLE, "minItems": 1, "maxItems": 100},
-    },
-    "sort": {
-        "name": "sort",
-        "in": "query",
-        "schema": {"type": "string", "enum": ["oldest", "newest", "top"], "default": "oldest"},
-    },
-    "cursor": {
-        "name": "cursor",
-        "in": "query",
-        "description": "A previous page's `next_cursor`, with the same `sort`.",
-        "schema": {"type": "string", "maxLength": 200},
-    },
-    "limit": {
-        "name": "limit",
-        "in": "query",
-        "description": "Top-level comments per page.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
-    },
-    "comment_id": {"name": "comment_id", "in": "path", "required": True, "schema": ID},
-    "edit_token": {
-        "name": "X-Engage-Edit-Token",
-        "in": "header",
-        "required": True,
-        "description": "The `edit_token` of the comment; missing, wrong or expired: 403 "
-        "`bad_token`.",
-        "schema": {"type": "string"},
-    },
-    "reader": {
-        "name": "X-Engage-Reader",
-        "in": "header",
-        "description": "The reader's token (see Reader identity).",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,128}$"},
-    },
-    "if_none_match": {
-        "name": "If-None-Match",
-        "in": "header",
-        "description": "The `ETag` of the copy held; 304 when it is still current.",
-        "schema": {"type": "string"},
-    },
-}
-
-RESPONSES: Json = {error.__name__: _error_response(error) for error in ERRORS}
-
-# --- paths ----------------------------------------------------------------------------------
-
 PATHS: Json = {
     "/api/v1/thread": {
         "get": {
@@ -384,11 +68,11 @@ PATHS: Json = {
             "summary": "One page of an article's thread",
             "description": "Never writes: an unknown article answers 200 with zero counts "
             "and no comments.",
-            "parameters": _params("site", "article", "sort", "cursor", "limit", "if_none_match"),
+            "parameters": params("site", "article", "sort", "cursor", "limit", "if_none_match"),
             "responses": {
-                "200": _json_answer("The page.", "ThreadPage", {"ETag": ETAG_HEADER}),
+                "200": json_answer("The page.", "ThreadPage", {"ETag": ETAG_HEADER}),
                 "304": {"description": "Not modified.", "headers": {"ETag": ETAG_HEADER}},
-                **_errors(ValidationError, UnknownSite, Unavailable),
+                **error_answers("validation_error", "unknown_site", "unavailable"),
             },
         }
     },
@@ -397,10 +81,10 @@ PATHS: Json = {
             "operationId": "get_counts",
             "tags": ["threads"],
             "summary": "Comment, reaction and share totals of up to 100 articles",
-            "parameters": _params("site", "articles"),
+            "parameters": params("site", "articles"),
             "responses": {
-                "200": _json_answer("The totals.", "Counts"),
-                **_errors(ValidationError, UnknownSite, Unavailable),
+                "200": json_answer("The totals.", "Counts"),
+                **error_answers("validation_error", "unknown_site", "unavailable"),
             },
         }
     },
@@ -410,41 +94,25 @@ PATHS: Json = {
             "tags": ["comments"],
             "summary": "Post a comment or a reply",
             "description": "The first comment on an article creates its thread.",
-            "parameters": _params("reader"),
-            "requestBody": _json_body("NewComment"),
+            "parameters": params("reader_optional"),
+            "requestBody": json_body("NewComment"),
             "responses": {
-                "201": _json_answer("Posted (or held for moderation).", "PostedComment"),
-                **_errors(
-                    ValidationError,
-                    ForbiddenOrigin,
-                    ThreadClosed,
-                    UnknownSite,
-                    PayloadTooLarge,
-                    RateLimited,
-                    Unavailable,
-                ),
+                "201": json_answer("Posted (or held for moderation).", "PostedComment"),
+                **error_answers("thread_closed", "unknown_site", *BODY_ERRORS, *WRITE_ERRORS),
             },
         }
     },
     "/api/v1/comments/{comment_id}": {
-        "parameters": _params("comment_id"),
+        "parameters": params("comment_id"),
         "patch": {
             "operationId": "edit_comment",
             "tags": ["comments"],
             "summary": "Edit one's own comment during the edit window",
-            "parameters": _params("edit_token"),
-            "requestBody": _json_body("CommentEdit"),
+            "parameters": params("edit_token"),
+            "requestBody": json_body("CommentEdit"),
             "responses": {
-                "200": _json_answer("Edited: `edited_at` is set.", "EditedComment"),
-                **_errors(
-                    ValidationError,
-                    BadToken,
-                    ForbiddenOrigin,
-                    NotFound,
-                    PayloadTooLarge,
-                    RateLimited,
-                    Unavailable,
-                ),
+                "200": json_answer("Edited: `edited_at` is set.", "EditedComment"),
+                **error_answers("bad_token", "not_found", *BODY_ERRORS, *WRITE_ERRORS),
             },
         },
         "delete": {
@@ -452,12 +120,85 @@ PATHS: Json = {
             "tags": ["comments"],
             "summary": "Delete one's own comment during the edit window",
             "description": "With listed replies, the comment stays as a tombstone.",
-            "parameters": _params("edit_token"),
+            "parameters": params("edit_token"),
             "responses": {
                 "204": {"description": "Deleted."},
-                **_errors(BadToken, ForbiddenOrigin, NotFound, RateLimited, Unavailable),
+                **error_answers(
+                    "bad_token", "forbidden_origin", "not_found", "rate_limited", "unavailable"
+                ),
             },
         },
+    },
+    "/api/v1/comments/{comment_id}/like": {
+        "parameters": params("comment_id", "reader"),
+        "post": {
+            "operationId": "like_comment",
+            "tags": ["comments"],
+            "summary": "Like a published comment (once per reader)",
+            "responses": {
+                "200": json_answer("The comment's likes now.", "Likes"),
+                **error_answers("validation_error", "not_found", *WRITE_ERRORS),
+            },
+        },
+        "delete": {
+            "operationId": "unlike_comment",
+            "tags": ["comments"],
+            "summary": "Withdraw one's like",
+            "responses": {
+                "200": json_answer("The comment's likes now.", "Likes"),
+                **error_answers("validation_error", "not_found", *WRITE_ERRORS),
+            },
+        },
+    },
+    "/api/v1/comments/{comment_id}/flag": {
+        "post": {
+            "operationId": "flag_comment",
+            "tags": ["comments"],
+            "summary": "Report a published comment to the moderators (once per reader)",
+            "description": "Enough reports (a site setting) hide it until a moderator decides.",
+            "parameters": params("comment_id", "reader"),
+            "requestBody": json_body("NewFlag"),
+            "responses": {
+                "200": json_answer("Reported.", "Reported"),
+                **error_answers("not_found", *BODY_ERRORS, *WRITE_ERRORS),
+            },
+        }
+    },
+    "/api/v1/reaction": {
+        "put": {
+            "operationId": "put_reaction",
+            "tags": ["reactions"],
+            "summary": "Set the reader's one reaction to an article, replacing any other",
+            "parameters": params("reader"),
+            "requestBody": json_body("NewReaction"),
+            "responses": {
+                "200": json_answer("The article's reactions now.", "ReactionState"),
+                **error_answers("unknown_site", *BODY_ERRORS, *WRITE_ERRORS),
+            },
+        },
+        "delete": {
+            "operationId": "delete_reaction",
+            "tags": ["reactions"],
+            "summary": "Remove the reader's reaction to an article",
+            "parameters": params("site", "article", "reader"),
+            "responses": {
+                "200": json_answer("The article's reactions now.", "ReactionState"),
+                **error_answers("validation_error", "unknown_site", *WRITE_ERRORS),
+            },
+        },
+    },
+    "/api/v1/shares": {
+        "post": {
+            "operationId": "post_share",
+            "tags": ["shares"],
+            "summary": "Count a share button used (once per reader, network and article)",
+            "parameters": params("reader"),
+            "requestBody": json_body("NewShare"),
+            "responses": {
+                "200": json_answer("The article's shares now.", "ShareCounts"),
+                **error_answers("unknown_site", *BODY_ERRORS, *WRITE_ERRORS),
+            },
+        }
     },
     "/api/v1/openapi.json": {
         "get": {
@@ -467,7 +208,7 @@ PATHS: Json = {
             "responses": {
                 "200": {
                     "description": "The OpenAPI 3.1 document.",
-                    "content": _json({"type": "object"}),
+                    "content": json_content({"type": "object"}),
                 }
             },
         }
@@ -478,8 +219,8 @@ PATHS: Json = {
             "tags": ["meta"],
             "summary": "Whether this worker reaches its database",
             "responses": {
-                "200": _json_answer("`ok`.", "Health"),
-                "503": _json_answer("`unavailable`: the database cannot be reached.", "Health"),
+                "200": json_answer("`ok`.", "Health"),
+                "503": json_answer("`unavailable`: the database cannot be reached.", "Health"),
             },
         }
     },
@@ -491,7 +232,9 @@ SPEC: Json = {
     "servers": [{"url": "/"}],
     "tags": [
         {"name": "threads", "description": "Reading threads and counts."},
-        {"name": "comments", "description": "Readers' comments."},
+        {"name": "comments", "description": "Readers' comments, likes and reports."},
+        {"name": "reactions", "description": "Readers' reactions to articles."},
+        {"name": "shares", "description": "Share buttons used."},
         {"name": "meta", "description": "This document and the health check."},
     ],
     "paths": PATHS,
