@@ -75,7 +75,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_mapping(overrides or {})
 
     if app.config["ENGAGE_DEMO"]:
-        _demo_defaults(app)
+        _demo_defaults(app, overrides or {})
 
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         os.makedirs(app.instance_path, exist_ok=True)
@@ -94,12 +94,18 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             )
 
 
-def _demo_defaults(app: Flask) -> None:
-    # The demo never touches a configured database: its own SQLite file and its own secret,
-    # both kept in the instance folder so that a second run finds the same data.
+def _demo_defaults(app: Flask, overrides: Mapping[str, Any]) -> None:
+    # The demo never touches the database of the environment: its own SQLite file and its own
+    # secret, both kept in the instance folder so that a second run finds the same data. Only
+    # the caller's explicit config (tests) may say otherwise.
     os.makedirs(app.instance_path, exist_ok=True)
     path = os.path.join(app.instance_path, "engage-demo.db")
-    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = overrides.get(
+        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{path}"
+    )
+    if overrides.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = overrides["SECRET_KEY"]
+        return
     secret_file = os.path.join(app.instance_path, "demo-secret-key")
     if not os.path.exists(secret_file):
         fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

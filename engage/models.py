@@ -217,6 +217,13 @@ class Flag(db.Model):
     reason: Mapped[FlagReason] = _enum_column(FlagReason)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The moderator's decision on the report, kept so a site can answer for it (EU DSA).
+    resolved_at: Mapped[dt.datetime | None] = mapped_column()
+    resolution: Mapped[str | None] = mapped_column(String(16))  # the action taken: approve, reject…
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderator.id", ondelete="SET NULL")
+    )
 
 
 class ArticleReaction(db.Model):
@@ -260,6 +267,7 @@ class Moderator(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[ModeratorRole] = _enum_column(ModeratorRole, default=ModeratorRole.MODERATOR)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))  # "fr" or "en"; None: the browser's
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     sites: Mapped[list[Site]] = relationship(secondary=moderator_site, lazy="selectin")
@@ -284,3 +292,42 @@ class ApiToken(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
 
     moderator: Mapped[Moderator] = relationship(back_populates="tokens")
+
+
+class Ban(db.Model):
+    """A banned author on one site: any of their reader token, email or IP, as keyed hashes."""
+
+    __table_args__ = (Index("ix_ban_site_id_expires_at", "site_id", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    reader_hash: Mapped[str | None] = mapped_column(String(64))
+    email_hash: Mapped[str | None] = mapped_column(String(64))
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="SET NULL"))
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderator.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column()  # None: for ever
+
+
+class AuditEvent(db.Model):
+    """One moderation action or settings change: who did what, when, on what."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_site_id_id", "site_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderator.id", ondelete="SET NULL")
+    )
+    # Kept as text too, so the log still says who acted after an account is deleted.
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="SET NULL"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("thread.id", ondelete="SET NULL"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

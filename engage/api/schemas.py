@@ -250,7 +250,9 @@ def comment_json(
     }
 
 
-def thread_json(site_key: str, article: str, thread: Thread | None) -> dict[str, Any]:
+def thread_json(
+    site_key: str, article: str, thread: Thread | None, is_open: bool = True
+) -> dict[str, Any]:
     """Serialise a thread's public header; an article without a thread has zero counts."""
     reactions = thread.reactions if thread else {r.value: 0 for r in Reaction}
     shares = thread.shares if thread else {n.value: 0 for n in ShareNetwork}
@@ -259,7 +261,7 @@ def thread_json(site_key: str, article: str, thread: Thread | None) -> dict[str,
         "article": article,
         "title": thread.title if thread else "",
         "url": thread.url if thread else "",
-        "open": thread.is_open if thread else True,
+        "open": is_open and (thread.is_open if thread else True),
         "comment_count": thread.comment_count if thread else 0,
         "reactions": reactions,
         "shares": shares,
@@ -275,7 +277,7 @@ def page_json(page: ThreadPage) -> dict[str, Any]:
         return comment_json(comment, replies, tombstone=comment.id not in page.visible)
 
     return {
-        "thread": thread_json(page.site.key, page.article, page.thread),
+        "thread": thread_json(page.site.key, page.article, page.thread, page.is_open),
         "comments": [tree(c) for c in page.roots],
         "next_cursor": page.next_cursor,
         "share_targets": SHARE_TARGETS,

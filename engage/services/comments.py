@@ -15,7 +15,7 @@ from ..errors import BadToken, NotFound, ThreadClosed, ValidationError
 from ..extensions import db
 from ..models import Comment, CommentLike, CommentStatus, Flag, FlagReason, Site, Thread, utcnow
 from ..sanitize import render_markdown
-from . import threads
+from . import moderation, rules, threads
 from .sites import settings_of
 from .threads import ArticleRef
 
@@ -72,8 +72,10 @@ def post_comment(
     (parent missing, unapproved or in another thread).
     """
     thread = threads.resolve_thread(site, new.article)
-    if not thread.is_open:
+    settings = settings_of(site)
+    if not thread.is_open or rules.is_auto_closed(settings, thread):
         raise ThreadClosed()
+    moderation.check_not_banned(site, reader_hash=reader_hash, ip_hash=ip_hash, email=new.email)
     parent = None
     if new.parent_id is not None:
         parent = db.session.get(Comment, new.parent_id)
@@ -87,8 +89,9 @@ def post_comment(
                 fields={"parent_id": "not a published comment of this article"},
             )
 
-    settings = settings_of(site)
-    status = CommentStatus.PENDING if settings.moderation == "pre" else CommentStatus.APPROVED
+    body_html = render_markdown(new.body)
+    first = settings.hold_first_comment and rules.is_first_comment(site.id, reader_hash, new.email)
+    verdict = rules.judge(settings, new.body, body_html, first_comment=first)
     comment = Comment(
         thread_id=thread.id,
         parent_id=parent.id if parent else None,
@@ -97,18 +100,23 @@ def post_comment(
         author=new.author,
         email=new.email,
         body_source=new.body,
-        body_html=render_markdown(new.body),
-        status=status,
-        held_reason="pre-moderation" if status == CommentStatus.PENDING else None,
+        body_html=body_html,
+        status=verdict.status,
+        held_reason=verdict.reason,
         reader_hash=reader_hash,
         ip_hash=ip_hash,
         created_at=utcnow(),
     )
     db.session.add(comment)
     db.session.flush()
-    if status == CommentStatus.APPROVED:
+    if verdict.status == CommentStatus.APPROVED:
         threads.bump(thread, comment_count=1)
     return comment
+
+
+def public_status(comment: Comment) -> str:
+    """Say "approved" or "pending" to the author: a rejection is not announced to spammers."""
+    return "approved" if comment.status == CommentStatus.APPROVED else "pending"
 
 
 def _authorised(comment: Comment, token: str | None) -> None:
@@ -127,13 +135,23 @@ def _authorised(comment: Comment, token: str | None) -> None:
 
 
 def edit_comment(comment: Comment, token: str | None, edit: CommentEdit) -> Comment:
-    """Replace a comment's body within the edit window; bad_token."""
+    """Replace a comment's body within the edit window, under the site's rules; bad_token.
+
+    An edit that breaks a rule is held or rejected like a new comment; a held comment stays
+    held until a moderator approves it.
+    """
     _authorised(comment, token)
+    settings = settings_of(comment.thread.site)
+    body_html = render_markdown(edit.body)
+    verdict = rules.judge(settings, edit.body, body_html, first_comment=False)
     comment.body_source = edit.body
-    comment.body_html = render_markdown(edit.body)
+    comment.body_html = body_html
     comment.edited_at = utcnow()
     db.session.flush()
-    if comment.status == CommentStatus.APPROVED:
+    if verdict.status != CommentStatus.APPROVED:
+        comment.held_reason = f"edited: {verdict.reason}"
+        moderation.set_status(comment, verdict.status)
+    elif comment.status == CommentStatus.APPROVED:
         threads.bump(comment.thread)
     return comment
 

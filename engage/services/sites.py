@@ -24,8 +24,14 @@ class SiteSettings:
     """A site's options with their defaults; stored as JSON in Site.settings."""
 
     moderation: str = "post"  # "post": publish at once; "pre": hold every comment for a moderator
+    hold_first_comment: bool = False  # hold a reader's first comment on the site
+    banned_words: tuple[str, ...] = ()  # a comment containing one is rejected
+    suspect_words: tuple[str, ...] = ()  # a comment containing one is held for a moderator
+    max_links: int = 2  # a comment with more links than this is held
     edit_window: int = 15  # minutes during which an author may edit or delete with the edit token
+    report_queue_threshold: int = 1  # reports that put a comment in the reported queue
     report_hide_threshold: int = 0  # reports that hide a comment until a moderator looks; 0: off
+    auto_close_days: int = 0  # threads older than this take no new comments; 0: never
 
 
 def _parse_moderation(raw: str) -> str:
@@ -34,31 +40,58 @@ def _parse_moderation(raw: str) -> str:
     return raw
 
 
-def _parse_minutes(raw: str) -> int:
-    value = int(raw)
-    if not 0 <= value <= 7 * 24 * 60:
-        raise ValueError("must be between 0 and 10080 minutes")
-    return value
+def _bounded(low: int, high: int, unit: str = "") -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"must be a whole number from {low} to {high}{unit}") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}{unit}")
+        return value
+
+    return parse
 
 
-def _parse_threshold(raw: str) -> int:
-    value = int(raw)
-    if not 0 <= value <= 1000:
-        raise ValueError("must be between 0 (off) and 1000")
-    return value
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on", "oui"}:
+        return True
+    if lowered in {"0", "false", "no", "off", "non"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _parse_words(raw: str) -> list[str]:
+    # Comma- or newline-separated; a "word" may be a phrase ("va te faire").
+    words = [w.strip() for w in raw.replace("\n", ",").split(",")]
+    if any(len(w) > 100 for w in words):
+        raise ValueError("each word is at most 100 characters")
+    unique = list(dict.fromkeys(w for w in words if w))
+    if len(unique) > 1000:
+        raise ValueError("at most 1000 words")
+    return unique
 
 
 OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
     "moderation": _parse_moderation,
-    "edit_window": _parse_minutes,
-    "report_hide_threshold": _parse_threshold,
+    "hold_first_comment": _parse_bool,
+    "banned_words": _parse_words,
+    "suspect_words": _parse_words,
+    "max_links": _bounded(0, 100),
+    "edit_window": _bounded(0, 10080, " minutes"),
+    "report_queue_threshold": _bounded(1, 1000),
+    "report_hide_threshold": _bounded(0, 1000, " (0: off)"),
+    "auto_close_days": _bounded(0, 36500, " (0: never)"),
 }
 
 
 def settings_of(site: Site) -> SiteSettings:
     """Return the site's options, defaults filled in; unknown stored keys are ignored."""
     known = {f.name for f in dataclasses.fields(SiteSettings)}
-    return SiteSettings(**{k: v for k, v in (site.settings or {}).items() if k in known})
+    values = {k: tuple(v) if isinstance(v, list) else v
+              for k, v in (site.settings or {}).items() if k in known}
+    return SiteSettings(**values)
 
 
 def normalize_origin(url: str) -> str | None:

@@ -18,7 +18,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..errors import ForbiddenOrigin, ValidationError
 from ..extensions import db
 from ..models import Comment, CommentStatus, Site, Thread
-from .sites import url_is_on_site
+from . import rules
+from .sites import settings_of, url_is_on_site
 
 MAX_DEPTH = 5
 SORTS = ("oldest", "newest", "top")
@@ -45,6 +46,7 @@ class ThreadPage:
     children: dict[int, list[Comment]]
     visible: set[int]  # ids listed with their content; other listed ids are tombstones
     next_cursor: str | None
+    is_open: bool = True  # takes comments: not closed by a moderator nor by the site's age rule
 
 
 def find_thread(site: Site, article: str) -> Thread | None:
@@ -180,7 +182,8 @@ def read_page(
             .order_by(Comment.featured.desc(), Comment.id.asc())
         ).all()
     children, visible = _build_tree(roots, replies)
-    return ThreadPage(site, article, thread, roots, children, visible, next_cursor)
+    is_open = thread.is_open and not rules.is_auto_closed(settings_of(site), thread)
+    return ThreadPage(site, article, thread, roots, children, visible, next_cursor, is_open)
 
 
 def _build_tree(

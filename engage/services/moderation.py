@@ -1,0 +1,407 @@
+"""Moderation: queues, actions on comments, bans, closing threads, and the audit log."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, exists, false, func, or_, select, true, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..errors import Banned, Forbidden, NotFound, ValidationError
+from ..extensions import db
+from ..identity import email_hash
+from ..models import (
+    AuditEvent,
+    Ban,
+    Comment,
+    CommentStatus,
+    Flag,
+    FlagReason,
+    Moderator,
+    Site,
+    Thread,
+    utcnow,
+)
+from . import threads
+from .sites import settings_of
+
+
+class Queue(StrEnum):
+    PENDING = "pending"
+    REPORTED = "reported"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+
+
+class Action(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+    DELETE = "delete"
+    FEATURE = "feature"
+    UNFEATURE = "unfeature"
+
+
+# Where each action moves a comment; feature/unfeature leave its status alone.
+STATUS_AFTER = {
+    Action.APPROVE: CommentStatus.APPROVED,
+    Action.REJECT: CommentStatus.REJECTED,
+    Action.SPAM: CommentStatus.SPAM,
+    Action.DELETE: CommentStatus.DELETED,
+}
+MAX_BULK = 200
+PAGE_SIZE = 50
+
+
+def authorize(moderator: Moderator, site: Site) -> None:
+    """Refuse a moderator outside their sites; forbidden."""
+    if not moderator.can_moderate(site):
+        raise Forbidden()
+
+
+def sites_of(moderator: Moderator) -> list[Site]:
+    """Return the sites a moderator works on (every site for an admin), by key."""
+    if moderator.role == "admin":
+        return list(db.session.scalars(select(Site).order_by(Site.key)))
+    return sorted(moderator.sites, key=lambda s: s.key)
+
+
+# --- the audit log ------------------------------------------------------------------------
+
+
+def record(
+    moderator: Moderator | None,
+    action: str,
+    site_id: int | None,
+    *,
+    comment: Comment | None = None,
+    thread_id: int | None = None,
+    actor: str | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Write one audit entry: who did what, when, on which comment or thread."""
+    event = AuditEvent(
+        site_id=site_id,
+        moderator_id=moderator.id if moderator else None,
+        actor=actor or (moderator.email if moderator else "system"),
+        action=action,
+        comment_id=comment.id if comment else None,
+        thread_id=thread_id or (comment.thread_id if comment else None),
+        details={k: v for k, v in details.items() if v not in (None, "")},
+    )
+    db.session.add(event)
+    return event
+
+
+def audit_log(site: Site, cursor: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[AuditEvent], int | None]:
+    """Return a page of the site's audit entries, newest first, and the next cursor."""
+    query = select(AuditEvent).where(AuditEvent.site_id == site.id).order_by(AuditEvent.id.desc())
+    if cursor:
+        query = query.where(AuditEvent.id < cursor)
+    events = list(db.session.scalars(query.limit(limit + 1)))
+    next_cursor = events[limit - 1].id if len(events) > limit else None
+    return events[:limit], next_cursor
+
+
+# --- queues -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class QueuePage:
+    site: Site
+    queue: Queue
+    comments: list[Comment]
+    flags: dict[int, list[Flag]]
+    next_cursor: str | None
+
+
+def _illegal_report() -> ColumnElement[bool]:
+    return exists().where(
+        Flag.comment_id == Comment.id, Flag.reason == FlagReason.ILLEGAL, Flag.resolved_at.is_(None)
+    )
+
+
+def _queue_filter(site: Site, queue: Queue) -> ColumnElement[bool]:
+    if queue == Queue.REPORTED:
+        threshold = settings_of(site).report_queue_threshold
+        return and_(
+            Comment.flag_count >= threshold,
+            Comment.status.in_([CommentStatus.APPROVED, CommentStatus.PENDING]),
+        )
+    return Comment.status == CommentStatus(queue.value)
+
+
+def _encode(key: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> list[Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if isinstance(key, list) and len(key) == 2 and all(type(v) is int for v in key):
+            return key
+    except (ValueError, binascii.Error, RecursionError):
+        pass
+    raise ValidationError("cursor is not valid", fields={"cursor": "invalid"})
+
+
+def read_queue(
+    site: Site,
+    queue: Queue,
+    *,
+    oldest_first: bool | None = None,
+    article: str | None = None,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> QueuePage:
+    """Return one page of a queue with each comment's thread and reports, in three queries.
+
+    Pending and reported are oldest first by default (the longest wait first), the others
+    newest first; reports of illegal content come first in the reported queue.
+    """
+    if oldest_first is None:
+        oldest_first = queue in (Queue.PENDING, Queue.REPORTED)
+    urgent = _illegal_report() if queue == Queue.REPORTED else false()
+    query = (
+        select(Comment, urgent.label("urgent"))
+        .join(Thread, Comment.thread_id == Thread.id)
+        .where(Thread.site_id == site.id, _queue_filter(site, queue))
+        .options(joinedload(Comment.thread))
+    )
+    if article:
+        query = query.where(Thread.article == article)
+    if cursor:
+        was_urgent, last_id = _decode(cursor)
+        after = Comment.id > last_id if oldest_first else Comment.id < last_id
+        if queue == Queue.REPORTED:
+            after = or_(urgent == false(), and_(urgent == true(), after)) if was_urgent else and_(
+                urgent == false(), after
+            )
+        query = query.where(after)
+    order = Comment.id.asc() if oldest_first else Comment.id.desc()
+    ordering = [urgent.desc(), order] if queue == Queue.REPORTED else [order]
+    rows = db.session.execute(query.order_by(*ordering).limit(limit + 1)).all()
+    next_cursor = None
+    if len(rows) > limit:
+        last, last_urgent = rows[limit - 1]
+        next_cursor = _encode([int(bool(last_urgent)), last.id])
+    comments = [row[0] for row in rows[:limit]]
+    flags: dict[int, list[Flag]] = {}
+    if comments:
+        found = db.session.scalars(
+            select(Flag)
+            .where(Flag.comment_id.in_([c.id for c in comments]))
+            .order_by(Flag.reason == FlagReason.ILLEGAL, Flag.id)
+        )
+        for flag in found:
+            flags.setdefault(flag.comment_id, []).append(flag)
+    return QueuePage(site, queue, comments, flags, next_cursor)
+
+
+def queue_counts(site: Site) -> dict[str, int]:
+    """Return how many comments wait in each queue of the site, in two queries."""
+    by_status = dict(
+        db.session.execute(
+            select(Comment.status, func.count())
+            .join(Thread, Comment.thread_id == Thread.id)
+            .where(Thread.site_id == site.id)
+            .group_by(Comment.status)
+        ).all()
+    )
+    reported = db.session.scalar(
+        select(func.count())
+        .select_from(Comment)
+        .join(Thread, Comment.thread_id == Thread.id)
+        .where(Thread.site_id == site.id, _queue_filter(site, Queue.REPORTED))
+    )
+    counts = {q.value: int(by_status.get(CommentStatus(q.value), 0)) for q in Queue
+              if q != Queue.REPORTED}
+    counts[Queue.REPORTED.value] = int(reported or 0)
+    return counts
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+def comment_for(moderator: Moderator, comment_id: int) -> Comment:
+    """Return a comment the moderator may act on; not_found, forbidden."""
+    comment = db.session.scalar(
+        select(Comment)
+        .where(Comment.id == comment_id)
+        .options(joinedload(Comment.thread).joinedload(Thread.site))
+    )
+    if comment is None:
+        raise NotFound("No such comment.")
+    authorize(moderator, comment.thread.site)
+    return comment
+
+
+def set_status(comment: Comment, status: CommentStatus) -> None:
+    """Move a comment to a status, keeping the thread's visible count in step."""
+    before = comment.status
+    if before == status:
+        return
+    comment.status = status
+    if status == CommentStatus.APPROVED:
+        comment.held_reason = None
+    db.session.flush()
+    delta = (status == CommentStatus.APPROVED) - (before == CommentStatus.APPROVED)
+    threads.bump(comment.thread, comment_count=delta)
+
+
+def act(moderator: Moderator, comment: Comment, action: Action, reason: str = "") -> Comment:
+    """Apply a moderation action to a comment and log it; validation_error when it cannot apply.
+
+    Acting on a reported comment settles its reports with this decision and reason.
+    """
+    if action in (Action.FEATURE, Action.UNFEATURE):
+        if comment.status != CommentStatus.APPROVED:
+            raise ValidationError("Only a published comment can be featured.",
+                                  fields={"action": "comment is not published"})
+        featured = action == Action.FEATURE
+        if comment.featured != featured:
+            comment.featured = featured
+            db.session.flush()
+            threads.bump(comment.thread)
+    else:
+        set_status(comment, STATUS_AFTER[action])
+        _settle_reports(moderator, comment, action, reason)
+    record(moderator, action.value, comment.thread.site_id, comment=comment, reason=reason)
+    return comment
+
+
+def _settle_reports(moderator: Moderator, comment: Comment, action: Action, reason: str) -> None:
+    db.session.execute(
+        update(Flag)
+        .where(Flag.comment_id == comment.id, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolution=action.value, resolution_reason=reason or None,
+                resolved_by_id=moderator.id),
+        execution_options={"synchronize_session": False},
+    )
+    # Looked at: the comment leaves the reported queue until new reports come in.
+    comment.flag_count = 0
+
+
+def act_in_bulk(moderator: Moderator, ids: Sequence[int], action: Action, reason: str = "") -> list[Comment]:
+    """Apply one action to many comments, all or none; not_found, forbidden, validation_error."""
+    if not ids or len(ids) > MAX_BULK:
+        raise ValidationError(f"Give 1 to {MAX_BULK} comment ids.", fields={"ids": "1 to 200 ids"})
+    wanted = list(dict.fromkeys(ids))
+    found = list(db.session.scalars(
+        select(Comment).where(Comment.id.in_(wanted))
+        .options(joinedload(Comment.thread).joinedload(Thread.site))
+    ).unique())
+    if len(found) != len(wanted):
+        raise NotFound("Some comments do not exist.")
+    for comment in found:
+        authorize(moderator, comment.thread.site)
+    return [act(moderator, comment, action, reason) for comment in found]
+
+
+# --- bans ---------------------------------------------------------------------------------
+
+
+def active_ban(site: Site, *, reader_hash: str | None, ip_hash: str | None,
+               email: str | None) -> Ban | None:
+    """Return a ban of the site matching any of these identifiers, if one is in force."""
+    matches = []
+    if reader_hash:
+        matches.append(Ban.reader_hash == reader_hash)
+    if ip_hash:
+        matches.append(Ban.ip_hash == ip_hash)
+    if email:
+        matches.append(Ban.email_hash == email_hash(email))
+    if not matches:
+        return None
+    return db.session.scalar(
+        select(Ban).where(
+            Ban.site_id == site.id,
+            or_(Ban.expires_at.is_(None), Ban.expires_at > utcnow()),
+            or_(*matches),
+        ).limit(1)
+    )
+
+
+def check_not_banned(site: Site, *, reader_hash: str | None, ip_hash: str | None,
+                     email: str | None) -> None:
+    """Refuse a banned author; banned."""
+    if active_ban(site, reader_hash=reader_hash, ip_hash=ip_hash, email=email):
+        raise Banned()
+
+
+def ban_author(
+    moderator: Moderator,
+    comment: Comment,
+    *,
+    days: int | None,
+    reason: str = "",
+    reject_comments: bool = False,
+) -> tuple[Ban, int]:
+    """Ban a comment's author from its site (reader, email, IP), for `days` or for ever.
+
+    With reject_comments, the author's comments still waiting or visible on the site are
+    rejected too. Returns the ban and how many comments were rejected; validation_error.
+    """
+    if days is not None and not 1 <= days <= 36500:
+        raise ValidationError("days is 1 to 36500, or absent for a permanent ban.",
+                              fields={"days": "1 to 36500"})
+    site = comment.thread.site
+    ban = Ban(
+        site_id=site.id,
+        reader_hash=comment.reader_hash,
+        ip_hash=comment.ip_hash,
+        email_hash=email_hash(comment.email) if comment.email else None,
+        reason=reason,
+        comment_id=comment.id,
+        moderator_id=moderator.id,
+        expires_at=utcnow() + dt.timedelta(days=days) if days else None,
+    )
+    db.session.add(ban)
+    rejected = 0
+    if reject_comments:
+        same_author = [c == v for c, v in ((Comment.reader_hash, ban.reader_hash),
+                                           (Comment.ip_hash, ban.ip_hash)) if v]
+        if comment.email:
+            same_author.append(func.lower(Comment.email) == comment.email.lower())
+        doomed = db.session.scalars(
+            select(Comment)
+            .join(Thread, Comment.thread_id == Thread.id)
+            .where(Thread.site_id == site.id, or_(*same_author),
+                   Comment.status.in_([CommentStatus.PENDING, CommentStatus.APPROVED]))
+            .options(joinedload(Comment.thread))
+        ).all()
+        for victim in doomed:
+            set_status(victim, CommentStatus.REJECTED)
+            _settle_reports(moderator, victim, Action.REJECT, reason or "author banned")
+        rejected = len(doomed)
+    db.session.flush()
+    record(moderator, "ban", site.id, comment=comment, reason=reason,
+           days=days, rejected_comments=rejected)
+    return ban, rejected
+
+
+# --- threads ------------------------------------------------------------------------------
+
+
+def set_thread_open(moderator: Moderator, site: Site, article: str, is_open: bool) -> Thread:
+    """Close or reopen an article's comments; not_found, forbidden."""
+    authorize(moderator, site)
+    thread = threads.find_thread(site, article)
+    if thread is None:
+        raise NotFound("No thread for this article.")
+    if thread.is_open != is_open:
+        thread.is_open = is_open
+        db.session.flush()
+        threads.bump(thread)
+    record(moderator, "open_thread" if is_open else "close_thread", site.id, thread_id=thread.id,
+           article=article)
+    return thread
