@@ -106,6 +106,18 @@ def moderator_token(email: str) -> None:
     click.echo(token)
 
 
+@moderator_cli.command("revoke-tokens")
+@click.argument("email")
+def moderator_revoke_tokens(email: str) -> None:
+    """Revoke every API token of a moderator."""
+    try:
+        count = accounts.revoke_tokens(accounts.find_moderator(email))
+    except ApiError as error:
+        raise _fail(error) from None
+    db.session.commit()
+    click.echo(f"Revoked {count} token(s) of {email}.")
+
+
 def register(app: Flask) -> None:
     """Attach the commands that need a configured app to app.cli."""
     app.cli.add_command(init_command)

@@ -57,4 +57,4 @@ def answer_cors(response: Response) -> Response:
     return response
 
 
-from . import comments, engagement, openapi, threads  # noqa: E402,F401  (routes register on bp)
+from . import comments, engagement, mod, openapi, threads  # noqa: E402,F401  (routes register on bp)

@@ -7,12 +7,13 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound, Unauthorized, ValidationError
 from ..extensions import db
-from ..models import ApiToken, Moderator, ModeratorRole, Site
+from ..models import ApiToken, Moderator, ModeratorRole, Site, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -69,3 +70,28 @@ def new_api_token(moderator: Moderator) -> str:
     db.session.add(ApiToken(moderator_id=moderator.id, token_hash=hash_token(token)))
     db.session.flush()
     return token
+
+
+def moderator_for_token(token: str | None) -> Moderator:
+    """Return the active moderator holding this API token; unauthorized otherwise."""
+    if not token:
+        raise Unauthorized()
+    api_token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.moderator))
+    )
+    if api_token is None or not api_token.moderator.is_active:
+        raise Unauthorized()
+    api_token.last_used_at = utcnow()
+    return api_token.moderator
+
+
+def revoke_tokens(moderator: Moderator) -> int:
+    """Revoke every API token of a moderator; return how many were live."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.moderator_id == moderator.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,190 @@
+"""/api/v1/mod/*: the moderation API, for moderators with a bearer token (CONTRACT §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Response, g, jsonify, request
+
+from ..errors import NotFound, ValidationError
+from ..extensions import db
+from ..models import AuditEvent, Comment, Flag
+from ..services import accounts, moderation, sites
+from ..services.moderation import Action, Queue
+from . import bp
+from .schemas import MAX_ID, Fields, iso, json_body
+
+
+def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let the view run only for a moderator with a valid bearer token; unauthorized."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        g.moderator = accounts.moderator_for_token(token.strip() if scheme == "Bearer" else None)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _site(key: str | None) -> Any:
+    site = sites.get_site(key)
+    moderation.authorize(g.moderator, site)
+    return site
+
+
+def flag_json(flag: Flag) -> dict[str, Any]:
+    return {"reason": flag.reason.value, "note": flag.note, "created_at": iso(flag.created_at),
+            "resolved_at": iso(flag.resolved_at), "resolution": flag.resolution,
+            "resolution_reason": flag.resolution_reason}
+
+
+def queue_item_json(comment: Comment, flags: list[Flag]) -> dict[str, Any]:
+    """Serialise a comment for moderators: with its private fields, never its hashes."""
+    thread = comment.thread
+    return {
+        "id": comment.id,
+        "status": comment.status.value,
+        "held_reason": comment.held_reason,
+        "article": {"id": thread.article, "title": thread.title, "url": thread.url,
+                    "open": thread.is_open},
+        "parent_id": comment.parent_id,
+        "author": comment.author,
+        "email": comment.email,
+        "body_html": comment.body_html,
+        "created_at": iso(comment.created_at),
+        "edited_at": iso(comment.edited_at),
+        "likes": comment.like_count,
+        "featured": comment.featured,
+        "report_count": comment.flag_count,
+        "reports": [flag_json(f) for f in flags],
+    }
+
+
+def audit_json(event: AuditEvent) -> dict[str, Any]:
+    return {"id": event.id, "at": iso(event.created_at), "actor": event.actor,
+            "action": event.action, "comment_id": event.comment_id,
+            "thread_id": event.thread_id, "details": event.details}
+
+
+def _choice(value: Any, enum: Any, field: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        raise ValidationError(f"Unknown {field}.",
+                              fields={field: f"one of {', '.join(m.value for m in enum)}"}) from None
+
+
+@bp.get("/mod/queue")
+@moderator_required
+def get_queue() -> Response:
+    """Answer one page of a moderation queue of a site."""
+    site = _site(request.args.get("site"))
+    queue = _choice(request.args.get("queue", "pending"), Queue, "queue")
+    order = request.args.get("order")
+    if order not in (None, "oldest", "newest"):
+        raise ValidationError("Unknown order.", fields={"order": "oldest or newest"})
+    page = moderation.read_queue(
+        site, queue, oldest_first=None if order is None else order == "oldest",
+        article=request.args.get("article") or None, cursor=request.args.get("cursor") or None,
+    )
+    return jsonify({
+        "site": site.key, "queue": queue.value,
+        "counts": moderation.queue_counts(site),
+        "items": [queue_item_json(c, page.flags.get(c.id, [])) for c in page.comments],
+        "next_cursor": page.next_cursor,
+    })
+
+
+def _reason(data: dict[str, Any]) -> str:
+    fields = Fields(data)
+    reason = fields.text("reason", max_length=2000, multiline=True)
+    fields.raise_errors()
+    return reason
+
+
+@bp.post("/mod/comments/<int:comment_id>/<action>")
+@moderator_required
+def act_on_comment(comment_id: int, action: str) -> Response:
+    """Apply approve, reject, spam, delete, feature or unfeature to one comment."""
+    chosen = _choice(action, Action, "action")
+    data = json_body() if request.get_data() else {}
+    if comment_id > MAX_ID:
+        raise NotFound("No such comment.")
+    comment = moderation.comment_for(g.moderator, comment_id)
+    moderation.act(g.moderator, comment, chosen, _reason(data))
+    body = queue_item_json(comment, [])
+    db.session.commit()
+    return jsonify({"comment": body})
+
+
+@bp.post("/mod/comments/bulk")
+@moderator_required
+def act_in_bulk() -> Response:
+    """Apply one action to many comments: all or none."""
+    data = json_body()
+    ids = data.get("ids")
+    if not isinstance(ids, list) or not all(type(i) is int and 1 <= i <= MAX_ID for i in ids):
+        raise ValidationError("ids must be a list of comment ids.", fields={"ids": "list of ids"})
+    chosen = _choice(data.get("action"), Action, "action")
+    done = moderation.act_in_bulk(g.moderator, ids, chosen, _reason(data))
+    body = {"action": chosen.value, "ids": [c.id for c in done]}
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post("/mod/bans")
+@moderator_required
+def post_ban() -> tuple[Response, int]:
+    """Ban a comment's author from the site, for some days or for ever."""
+    data = json_body()
+    site = _site(data.get("site") if isinstance(data.get("site"), str) else None)
+    comment_id, days = data.get("comment_id"), data.get("days")
+    errors = {}
+    if type(comment_id) is not int or not 1 <= comment_id <= MAX_ID:
+        errors["comment_id"] = "a comment id"
+    if days is not None and (type(days) is not int or not 1 <= days <= 36500):
+        errors["days"] = "1 to 36500, or absent for ever"
+    reject = data.get("reject_comments", False)
+    if not isinstance(reject, bool):
+        errors["reject_comments"] = "true or false"
+    if errors:
+        raise ValidationError("Some fields are not valid.", fields=errors)
+    comment = moderation.comment_for(g.moderator, comment_id)
+    if comment.thread.site_id != site.id:
+        raise ValidationError("The comment is not on this site.", fields={"comment_id": "other site"})
+    ban, rejected = moderation.ban_author(g.moderator, comment, days=days, reason=_reason(data),
+                                          reject_comments=reject)
+    body = {"ban": {"id": ban.id, "site": site.key, "comment_id": comment.id,
+                    "expires_at": iso(ban.expires_at)}, "rejected_comments": rejected}
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.post("/mod/threads/<any(close, open):change>")
+@moderator_required
+def change_thread(change: str) -> Response:
+    """Close or reopen an article's comments."""
+    data = json_body()
+    fields = Fields(data)
+    article = fields.text("article", max_length=255, min_length=1, required=True)
+    fields.raise_errors()
+    site = _site(data.get("site") if isinstance(data.get("site"), str) else None)
+    thread = moderation.set_thread_open(g.moderator, site, article, change == "open")
+    db.session.commit()
+    return jsonify({"site": site.key, "article": thread.article, "open": thread.is_open})
+
+
+@bp.get("/mod/audit")
+@moderator_required
+def get_audit() -> Response:
+    """Answer the site's audit log, newest first."""
+    site = _site(request.args.get("site"))
+    raw = request.args.get("cursor")
+    if raw is not None and not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
+        raise ValidationError("cursor is not valid", fields={"cursor": "invalid"})
+    events, next_cursor = moderation.audit_log(site, int(raw) if raw else None)
+    return jsonify({"site": site.key, "events": [audit_json(e) for e in events],
+                    "next_cursor": str(next_cursor) if next_cursor else None})
