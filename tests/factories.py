@@ -61,3 +61,29 @@ def make_comment(
         thread.comment_count += 1
     db.session.flush()
     return comment
+
+
+def make_moderator(
+    email: str = "modo@lejourpile.fr",
+    *,
+    role: str = "moderator",
+    sites: tuple[Site, ...] = (),
+    password: str = "un mot de passe solide",
+    **kw: Any,
+) -> Any:
+    from engage.models import Moderator, ModeratorRole
+    from werkzeug.security import generate_password_hash
+
+    # A cheap hash: tests create many moderators; the real one (scrypt) is tested in test_cli.
+    cheap = generate_password_hash(password, method="pbkdf2:sha256:1000")
+    moderator = Moderator(email=email, role=ModeratorRole(role), password_hash=cheap, **kw)
+    moderator.sites = list(sites)
+    db.session.add(moderator)
+    db.session.flush()
+    return moderator
+
+
+def make_token(moderator: Any) -> str:
+    from engage.services.accounts import new_api_token
+
+    return new_api_token(moderator)

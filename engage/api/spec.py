@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .spec_mod import MOD_PARAMETERS, MOD_PATHS, MOD_SCHEMAS, SECURITY_SCHEMES
 from .spec_components import (
     ETAG_HEADER,
     PARAMETERS,
@@ -228,7 +229,7 @@ PATHS: Json = {
 
 SPEC: Json = {
     "openapi": "3.1.0",
-    "info": {"title": "engage public API", "version": "1", "description": DESCRIPTION},
+    "info": {"title": "engage API", "version": "1", "description": DESCRIPTION},
     "servers": [{"url": "/"}],
     "tags": [
         {"name": "threads", "description": "Reading threads and counts."},
@@ -236,9 +237,15 @@ SPEC: Json = {
         {"name": "reactions", "description": "Readers' reactions to articles."},
         {"name": "shares", "description": "Share buttons used."},
         {"name": "meta", "description": "This document and the health check."},
+        {"name": "moderation", "description": "Moderators' API, with a bearer token."},
     ],
-    "paths": PATHS,
-    "components": {"schemas": SCHEMAS, "parameters": PARAMETERS, "responses": RESPONSES},
+    "paths": {**PATHS, **MOD_PATHS},
+    "components": {
+        "schemas": {**SCHEMAS, **MOD_SCHEMAS},
+        "parameters": {**PARAMETERS, **MOD_PARAMETERS},
+        "responses": RESPONSES,
+        "securitySchemes": SECURITY_SCHEMES,
+    },
 }
 
 
