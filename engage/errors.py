@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -122,11 +123,16 @@ def _from_http_exception(exc: HTTPException) -> ApiError:
     error_class = _BY_STATUS.get(exc.code or 500, ApiError)
     # Werkzeug's own descriptions are written for HTML pages; ours are short and plain.
     error = error_class()
-    retry_after = getattr(exc, "retry_after", None)
     if exc.code == 429:
-        reset = getattr(getattr(exc, "limit", None), "reset_at", None)
-        error.retry_after = int(retry_after or 0) or (int(reset) if reset else 60)
+        error.retry_after = _seconds_until_reset()
     return error
+
+
+def _seconds_until_reset() -> int:
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    return max(1, int(current.reset_at - time.time())) if current else 60
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -18,6 +18,7 @@ from engage.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("ENGAGE_TEST_REDIS_URL", "")
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -27,6 +28,24 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "CI=true but ENGAGE_TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI."
         )
+    if IN_CI and not REDIS_URL:
+        raise pytest.UsageError(
+            "CI=true but ENGAGE_TEST_REDIS_URL is not set: the Redis tests must run in CI."
+        )
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis server's URL; fails (not skips) in CI when it does not answer."""
+    if not REDIS_URL:
+        pytest.skip("Redis tests need ENGAGE_TEST_REDIS_URL (CI sets it)")
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    return REDIS_URL
 
 
 def _migrate(url: str) -> None:

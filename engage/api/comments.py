@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 
 from ..errors import NotFound
-from ..extensions import db
+from ..extensions import db, limiter
+from ..limits import by_ip, by_reader, named, without_reader
 from ..identity import ip_hash, reader_hash
 from ..models import Comment
 from ..services import comments
@@ -34,6 +35,9 @@ def _comment_for_write(comment_id: int) -> Comment:
 
 
 @bp.post("/comments")
+@limiter.limit(named("ENGAGE_LIMIT_COMMENTS"), key_func=by_ip)
+@limiter.limit(named("ENGAGE_LIMIT_COMMENTS"), key_func=by_reader,
+               exempt_when=without_reader)
 def post_comment() -> tuple[Response, int]:
     """Post a comment or a reply; 201 with its edit token."""
     new = parse_new_comment(json_body())
@@ -53,6 +57,7 @@ def post_comment() -> tuple[Response, int]:
 
 
 @bp.patch("/comments/<int:comment_id>")
+@limiter.limit(named("ENGAGE_LIMIT_EDITS"), key_func=by_ip)
 def edit_comment(comment_id: int) -> Response:
     """Edit one's own comment within the edit window."""
     comment = _comment_for_write(comment_id)
@@ -64,6 +69,7 @@ def edit_comment(comment_id: int) -> Response:
 
 
 @bp.delete("/comments/<int:comment_id>")
+@limiter.limit(named("ENGAGE_LIMIT_EDITS"), key_func=by_ip)
 def delete_comment(comment_id: int) -> Response:
     """Delete one's own comment within the edit window."""
     comment = _comment_for_write(comment_id)
@@ -73,6 +79,7 @@ def delete_comment(comment_id: int) -> Response:
 
 
 @bp.post("/comments/<int:comment_id>/like")
+@limiter.limit(named("ENGAGE_LIMIT_ENGAGEMENT"), key_func=by_ip)
 def like_comment(comment_id: int) -> Response:
     """Like a published comment, once per reader."""
     comment = _comment_for_write(comment_id)
@@ -82,6 +89,7 @@ def like_comment(comment_id: int) -> Response:
 
 
 @bp.delete("/comments/<int:comment_id>/like")
+@limiter.limit(named("ENGAGE_LIMIT_ENGAGEMENT"), key_func=by_ip)
 def unlike_comment(comment_id: int) -> Response:
     """Withdraw one's like of a comment."""
     comment = _comment_for_write(comment_id)
@@ -91,6 +99,9 @@ def unlike_comment(comment_id: int) -> Response:
 
 
 @bp.post("/comments/<int:comment_id>/flag")
+@limiter.limit(named("ENGAGE_LIMIT_REPORTS"), key_func=by_ip)
+@limiter.limit(named("ENGAGE_LIMIT_REPORTS"), key_func=by_reader,
+               exempt_when=without_reader)
 def flag_comment(comment_id: int) -> Response:
     """Report a published comment to the moderators, once per reader."""
     comment = _comment_for_write(comment_id)

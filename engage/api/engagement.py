@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ..extensions import db
+from ..extensions import db, limiter
+from ..limits import by_ip, named
 from ..identity import reader_hash
 from ..models import Reaction, Thread
 from ..services import engagement
@@ -21,6 +22,7 @@ def _reactions(thread: Thread | None, mine: Reaction | None) -> dict[str, Any]:
 
 
 @bp.put("/reaction")
+@limiter.limit(named("ENGAGE_LIMIT_ENGAGEMENT"), key_func=by_ip)
 def put_reaction() -> Response:
     """Set the reader's one reaction to an article (replacing any other)."""
     ref, reaction = parse_reaction(json_body())
@@ -32,6 +34,7 @@ def put_reaction() -> Response:
 
 
 @bp.delete("/reaction")
+@limiter.limit(named("ENGAGE_LIMIT_ENGAGEMENT"), key_func=by_ip)
 def delete_reaction() -> Response:
     """Remove the reader's reaction to an article."""
     site_key, article = parse_article_query()
@@ -43,6 +46,7 @@ def delete_reaction() -> Response:
 
 
 @bp.post("/shares")
+@limiter.limit(named("ENGAGE_LIMIT_ENGAGEMENT"), key_func=by_ip)
 def post_share() -> Response:
     """Count a share button used by the reader, once per network per article."""
     ref, network = parse_share(json_body())
