@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -14,10 +15,11 @@ from . import create_app
 from .errors import ApiError
 from .extensions import MIGRATIONS_DIRECTORY, db
 from .models import ModeratorRole
-from .services import accounts, sites
+from .services import accounts, privacy, sites
 
 site_cli = AppGroup("site", help="Add and configure sites.")
 moderator_cli = AppGroup("moderator", help="Add moderators and their API tokens.")
+reader_cli = AppGroup("reader", help="Readers' data-subject requests (GDPR).")
 
 
 def _fail(error: ApiError) -> click.ClickException:
@@ -118,11 +120,43 @@ def moderator_revoke_tokens(email: str) -> None:
     click.echo(f"Revoked {count} token(s) of {email}.")
 
 
+@click.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(1, 36500), required=True,
+              metavar="DAYS", help="Retention: personal data older than this is dropped.")
+def purge_command(days: int) -> None:
+    """Drop IP hashes, reader hashes and emails older than the retention period."""
+    done = privacy.purge(days)
+    db.session.commit()
+    click.echo(f"Purged personal data older than {days} days: {done['comments']} comment(s), "
+               f"{done['bans']} expired ban(s), {done['reports']} settled report(s).")
+
+
+@reader_cli.command("export")
+@click.argument("email")
+def reader_export(email: str) -> None:
+    """Print, as JSON, everything stored about the author of EMAIL."""
+    click.echo(json.dumps(privacy.export(email), ensure_ascii=False, indent=2))
+
+
+@reader_cli.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def reader_erase(email: str, yes: bool) -> None:
+    """Erase the personal data of the author of EMAIL (comments per each site's choice)."""
+    if not yes:
+        click.confirm(f"Erase every comment's personal data for {email}?", abort=True)
+    count = privacy.erase(email)
+    db.session.commit()
+    click.echo(f"Erased the personal data of {count} comment(s) by {email}.")
+
+
 def register(app: Flask) -> None:
     """Attach the commands that need a configured app to app.cli."""
     app.cli.add_command(init_command)
     app.cli.add_command(site_cli)
     app.cli.add_command(moderator_cli)
+    app.cli.add_command(reader_cli)
+    app.cli.add_command(purge_command)
 
 
 @click.command("demo", help="Create a demo database, site and article, then serve them locally.")

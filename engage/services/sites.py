@@ -32,11 +32,18 @@ class SiteSettings:
     report_queue_threshold: int = 1  # reports that put a comment in the reported queue
     report_hide_threshold: int = 0  # reports that hide a comment until a moderator looks; 0: off
     auto_close_days: int = 0  # threads older than this take no new comments; 0: never
+    erasure: str = "tombstone"  # an erased author's comments: "tombstone" or "anonymize"
 
 
 def _parse_moderation(raw: str) -> str:
     if raw not in {"post", "pre"}:
         raise ValueError("must be post or pre")
+    return raw
+
+
+def _parse_erasure(raw: str) -> str:
+    if raw not in {"tombstone", "anonymize"}:
+        raise ValueError("must be tombstone or anonymize")
     return raw
 
 
@@ -83,6 +90,7 @@ OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
     "report_queue_threshold": _bounded(1, 1000),
     "report_hide_threshold": _bounded(0, 1000, " (0: off)"),
     "auto_close_days": _bounded(0, 36500, " (0: never)"),
+    "erasure": _parse_erasure,
 }
 
 
