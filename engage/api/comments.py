@@ -9,7 +9,8 @@ from ..extensions import db, limiter
 from ..limits import by_ip, by_reader, named, without_reader
 from ..identity import ip_hash, reader_hash
 from ..models import Comment
-from ..services import comments
+from ..services import comments, spam
+from ..services.sites import settings_of
 from ..services.sites import check_write_origin
 from . import bp, origin_header, use_site
 from .schemas import (
@@ -20,6 +21,7 @@ from .schemas import (
     parse_comment_edit,
     parse_flag,
     parse_new_comment,
+    parse_submission,
 )
 
 EDIT_TOKEN_HEADER = "X-Engage-Edit-Token"
@@ -40,11 +42,13 @@ def _comment_for_write(comment_id: int) -> Comment:
                exempt_when=without_reader)
 def post_comment() -> tuple[Response, int]:
     """Post a comment or a reply; 201 with its edit token."""
-    new = parse_new_comment(json_body())
+    data = json_body()
+    new = parse_new_comment(data)
     site = use_site(new.article.site)
     check_write_origin(site, origin_header())
     comment = comments.post_comment(
-        site, new, reader_hash=reader_hash(required=False), ip_hash=ip_hash()
+        site, new, reader_hash=reader_hash(required=False), ip_hash=ip_hash(),
+        submission=parse_submission(data),
     )
     body = {
         "comment": comment_json(comment),
@@ -109,3 +113,13 @@ def flag_comment(comment_id: int) -> Response:
     comments.flag(comment, reader_hash(), reason, note)
     db.session.commit()
     return jsonify({"reported": True})
+
+
+@bp.get("/form-token")
+def get_form_token() -> Response:
+    """Answer a signed token saying when the comment form was shown (a human-speed proof)."""
+    site = use_site(request.args.get("site"))
+    response = jsonify({"form_token": spam.form_token(site),
+                        "min_seconds": settings_of(site).spam_min_seconds})
+    response.cache_control.no_store = True
+    return response

@@ -14,7 +14,9 @@ from flask import request
 
 from ..errors import ValidationError
 from ..models import Comment, FlagReason, Reaction, ShareNetwork, Thread
+from ..identity import client_ip
 from ..services.comments import CommentEdit, NewComment
+from ..services.spam import Submission
 from ..services.engagement import SHARE_TARGETS
 from ..services.threads import SORTS, ArticleRef, ThreadPage
 
@@ -145,7 +147,6 @@ def parse_flag(data: dict[str, Any]) -> tuple[FlagReason, str]:
 def parse_new_comment(data: dict[str, Any]) -> NewComment:
     """Parse POST /comments; validation_error with a message per bad field."""
     fields = Fields(data)
-    website = data.get("website")
     parsed = NewComment(
         article=_article(fields),
         parent_id=fields.optional_id("parent_id"),
@@ -153,11 +154,22 @@ def parse_new_comment(data: dict[str, Any]) -> NewComment:
         email=fields.email("email"),
         body=fields.text("body", max_length=5000, min_length=1, required=True, multiline=True),
     )
-    if website not in (None, ""):
-        # The honeypot: a field people never see, so only robots fill it.
-        fields.errors["website"] = "must be empty"
     fields.raise_errors()
     return parsed
+
+
+def parse_submission(data: dict[str, Any]) -> Submission:
+    """Read how a comment was sent: honeypot, form token and the client's request headers."""
+    website, token = data.get("website"), data.get("form_token")
+    return Submission(
+        # The honeypot: a field people never see, so only robots fill it. Any non-empty value
+        # (a string or not) counts as filled.
+        honeypot=str(website)[:200] if website not in (None, "") else "",
+        form_token=token if isinstance(token, str) and len(token) < 500 else None,
+        ip=client_ip(),
+        user_agent=request.headers.get("User-Agent", "")[:500],
+        referrer=request.headers.get("Referer", "")[:2048],
+    )
 
 
 def parse_comment_edit(data: dict[str, Any]) -> CommentEdit:

@@ -201,6 +201,19 @@ PATHS: Json = {
             },
         }
     },
+    "/api/v1/form-token": {
+        "get": {
+            "operationId": "get_form_token",
+            "tags": ["comments"],
+            "summary": "A signed token saying when the comment form was shown",
+            "description": "Send it back as `form_token` with the comment. Never cached.",
+            "parameters": params("site"),
+            "responses": {
+                "200": json_answer("The token.", "FormToken"),
+                **error_answers("unknown_site", "unavailable"),
+            },
+        }
+    },
     "/api/v1/openapi.json": {
         "get": {
             "operationId": "get_openapi",

@@ -240,9 +240,20 @@ SCHEMAS: Json = {
                 "raw HTML is shown as text.",
             ),
             "website": _typed(["string", "null"], "A honeypot: absent or empty.", maxLength=0),
+            "form_token": _typed(
+                "string",
+                "From GET /api/v1/form-token when the form was shown: proves a human-speed "
+                "submission. Optional: without it nothing is refused.",
+                maxLength=500,
+            ),
         },
-        optional=("title", "parent_id", "email", "website"),
+        optional=("title", "parent_id", "email", "website", "form_token"),
     ),
+    "FormToken": _object({
+        "form_token": {"type": "string"},
+        "min_seconds": _typed("integer", "A comment sent sooner after the form was shown "
+                              "counts as too fast.", minimum=0),
+    }),
     "CommentEdit": _object({"body": _text(1, 5000, "The new body, as for a new comment.")}),
     "PostedComment": _object(
         {

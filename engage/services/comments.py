@@ -15,7 +15,7 @@ from ..errors import BadToken, NotFound, ThreadClosed, ValidationError
 from ..extensions import db
 from ..models import Comment, CommentLike, CommentStatus, Flag, FlagReason, Site, Thread, utcnow
 from ..sanitize import render_markdown
-from . import moderation, rules, threads
+from . import moderation, rules, spam, threads
 from .sites import settings_of
 from .threads import ArticleRef
 
@@ -64,12 +64,18 @@ def get_comment(comment_id: int) -> Comment:
 
 
 def post_comment(
-    site: Site, new: NewComment, *, reader_hash: str | None, ip_hash: str | None
+    site: Site,
+    new: NewComment,
+    *,
+    reader_hash: str | None,
+    ip_hash: str | None,
+    submission: spam.Submission | None = None,
 ) -> Comment:
-    """Store a new comment or reply, published or held by the site's rules.
+    """Store a new comment or reply, published or held by the site's rules and spam signals.
 
-    Raises forbidden_origin (url off the site's origins), thread_closed, validation_error
-    (parent missing, unapproved or in another thread).
+    Raises forbidden_origin (url off the site's origins), thread_closed, banned,
+    validation_error (parent missing, unapproved or in another thread; a spam signal the site
+    rejects).
     """
     thread = threads.resolve_thread(site, new.article)
     settings = settings_of(site)
@@ -89,9 +95,15 @@ def post_comment(
                 fields={"parent_id": "not a published comment of this article"},
             )
 
+    signal = spam.check(
+        site, settings, submission or spam.Submission(), author=new.author, email=new.email,
+        body=new.body, permalink=thread.url, reader_hash=reader_hash, ip_hash=ip_hash,
+    )
     body_html = render_markdown(new.body)
     first = settings.hold_first_comment and rules.is_first_comment(site.id, reader_hash, new.email)
     verdict = rules.judge(settings, new.body, body_html, first_comment=first)
+    if signal and verdict.status == CommentStatus.APPROVED:
+        verdict = signal
     comment = Comment(
         thread_id=thread.id,
         parent_id=parent.id if parent else None,

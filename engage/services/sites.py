@@ -33,6 +33,14 @@ class SiteSettings:
     report_hide_threshold: int = 0  # reports that hide a comment until a moderator looks; 0: off
     auto_close_days: int = 0  # threads older than this take no new comments; 0: never
     erasure: str = "tombstone"  # an erased author's comments: "tombstone" or "anonymize"
+    # Spam signals and what each does: "reject" (refused with 400), "hold" or "off".
+    spam_honeypot: str = "reject"
+    spam_too_fast: str = "hold"
+    spam_min_seconds: int = 3  # a form sent sooner after it was shown is "too fast"
+    spam_duplicate: str = "reject"
+    spam_akismet: str = "hold"
+    akismet_key: str = ""  # off when empty: no comment is sent to a third party by default
+    akismet_url: str = "https://rest.akismet.com"
 
 
 def _parse_moderation(raw: str) -> str:
@@ -80,6 +88,24 @@ def _parse_words(raw: str) -> list[str]:
     return unique
 
 
+def _parse_signal_action(raw: str) -> str:
+    if raw not in {"reject", "hold", "off"}:
+        raise ValueError("must be reject, hold or off")
+    return raw
+
+
+def _parse_https_url(raw: str) -> str:
+    if normalize_origin(raw) is None:
+        raise ValueError("must be an http(s) URL")
+    return raw.strip()
+
+
+def _parse_key(raw: str) -> str:
+    if len(raw) > 200 or any(c.isspace() for c in raw):
+        raise ValueError("must be a key without spaces (empty: off)")
+    return raw
+
+
 OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
     "moderation": _parse_moderation,
     "hold_first_comment": _parse_bool,
@@ -91,6 +117,13 @@ OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
     "report_hide_threshold": _bounded(0, 1000, " (0: off)"),
     "auto_close_days": _bounded(0, 36500, " (0: never)"),
     "erasure": _parse_erasure,
+    "spam_honeypot": _parse_signal_action,
+    "spam_too_fast": _parse_signal_action,
+    "spam_min_seconds": _bounded(0, 600, " seconds"),
+    "spam_duplicate": _parse_signal_action,
+    "spam_akismet": _parse_signal_action,
+    "akismet_key": _parse_key,
+    "akismet_url": _parse_https_url,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -11,6 +12,9 @@ from tests.factories import ORIGIN, SITE_KEY
 
 ARTICLE = "2026/11/mali-russie"
 READER = "reader-token-0123456789abcdef"
+BODY = "Très bon article, merci !"
+# Each default body differs: the same body twice within 10 minutes is refused as a duplicate.
+_serial = itertools.count(1)
 
 
 def comment_payload(**overrides: Any) -> dict[str, Any]:
@@ -20,7 +24,7 @@ def comment_payload(**overrides: Any) -> dict[str, Any]:
         "url": f"{ORIGIN}/{ARTICLE}",
         "title": "Mali : la Russie renforce sa présence",
         "author": "Awa",
-        "body": "Très bon article, merci !",
+        "body": f"{BODY} (n°{next(_serial)})",
     }
     payload.update(overrides)
     return {k: v for k, v in payload.items() if v is not ...}
