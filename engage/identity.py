@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 
 from flask import current_app, request
@@ -43,9 +44,27 @@ def client_ip() -> str:
     return request.remote_addr or "0.0.0.0"
 
 
+def client_network() -> str:
+    """Return the client's IPv4 address, or its IPv6 /64 network.
+
+    One IPv6 subscriber usually holds a whole /64 and can rotate addresses within it at will:
+    limits, bans and duplicate checks count the network.
+    """
+    address = client_ip()
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def ip_hash() -> str:
-    """Return the keyed hash of the client's IP address."""
-    return keyed_hash("ip", client_ip())
+    """Return the keyed hash of the client's IP address (its /64 for IPv6)."""
+    return keyed_hash("ip", client_network())
 
 
 def email_hash(email: str) -> str:

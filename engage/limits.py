@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from flask import current_app, request
 
-from .identity import READER_HEADER, client_ip, keyed_hash
+from .identity import READER_HEADER, client_network, keyed_hash
 
 DEFAULT_LIMITS = {
     "ENGAGE_LIMIT_COMMENTS": "5 per minute; 30 per hour",
@@ -32,8 +32,8 @@ def named(name: str) -> Callable[[], str]:
 
 
 def by_ip() -> str:
-    """Count per client IP (after the trusted proxies)."""
-    return f"ip:{client_ip()}"
+    """Count per client IP (after the trusted proxies; per /64 for IPv6)."""
+    return f"ip:{client_network()}"
 
 
 def by_reader() -> str:

@@ -189,7 +189,7 @@ class Comment(db.Model):
     edited_at: Mapped[dt.datetime | None] = mapped_column()
     # Keyed hashes (engage.identity), never the raw values.
     reader_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     thread: Mapped[Thread] = relationship(lazy="raise_on_sql")
 
@@ -214,6 +214,9 @@ class Flag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
     reader_hash: Mapped[str] = mapped_column(String(64))
+    # The reporter's IP (keyed hash): auto-hiding counts distinct IPs, not reader tokens,
+    # which anyone can mint.
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[FlagReason] = _enum_column(FlagReason)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

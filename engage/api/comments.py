@@ -67,7 +67,8 @@ def edit_comment(comment_id: int) -> Response:
     comment = _comment_for_write(comment_id)
     edit = parse_comment_edit(json_body())
     comments.edit_comment(comment, request.headers.get(EDIT_TOKEN_HEADER), edit)
-    body = {"comment": comment_json(comment)}
+    # "status" (an extension): an edit can send the comment back to moderation.
+    body = {"comment": comment_json(comment), "status": comments.public_status(comment)}
     db.session.commit()
     return jsonify(body)
 
@@ -110,7 +111,7 @@ def flag_comment(comment_id: int) -> Response:
     """Report a published comment to the moderators, once per reader."""
     comment = _comment_for_write(comment_id)
     reason, note = parse_flag(json_body())
-    comments.flag(comment, reader_hash(), reason, note)
+    comments.flag(comment, reader_hash(), reason, note, ip_hash=ip_hash())
     db.session.commit()
     return jsonify({"reported": True})
 

@@ -20,8 +20,10 @@ from ..services.spam import Submission
 from ..services.engagement import SHARE_TARGETS
 from ..services.threads import SORTS, ArticleRef, ThreadPage
 
-# Control characters (and lone surrogates from broken JSON escapes) are never text we want.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Control characters, lone surrogates (broken JSON escapes) and bidirectional overrides
+# (which make a name display as something else) are never text we want.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff\u00ad]")
 _LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_ID = 2**31 - 1
@@ -69,6 +71,8 @@ class Fields:
             return ""
         value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
         value = value.strip()
+        if min_length and not _INVISIBLE.sub("", value):
+            value = ""  # only invisible characters: as good as empty
         if len(value) < min_length:
             self.errors[name] = "required" if not value else f"at least {min_length} characters"
         elif len(value) > max_length:
@@ -189,12 +193,20 @@ class ThreadQuery:
     limit: int
 
 
+def _article_id(raw: str | None) -> str | None:
+    """Return an article id as writes store it (trimmed, NFC), or None when it is not valid."""
+    article = unicodedata.normalize("NFC", (raw or "").strip())
+    if not article or len(article) > 255 or _CONTROL.search(article) or _LINE_BREAKS.search(article):
+        return None
+    return article
+
+
 def parse_thread_query() -> ThreadQuery:
     """Parse GET /thread's query string; validation_error with a message per bad parameter."""
     args = request.args
     errors: dict[str, str] = {}
-    article = args.get("article", "").strip()
-    if not article or len(article) > 255 or _CONTROL.search(article):
+    article = _article_id(args.get("article"))
+    if article is None:
         errors["article"] = "required, 1-255 characters"
     sort = args.get("sort", "oldest")
     if sort not in SORTS:
@@ -211,27 +223,31 @@ def parse_thread_query() -> ThreadQuery:
         errors["cursor"] = "invalid"
     if errors:
         raise ValidationError("Some parameters are not valid.", fields=errors)
-    return ThreadQuery(args.get("site", ""), article, sort, cursor, limit)
+    return ThreadQuery(args.get("site", ""), article or "", sort, cursor, limit)
 
 
 def parse_article_query() -> tuple[str, str]:
     """Parse ?site=S&article=A; validation_error when the article is missing or invalid."""
-    article = request.args.get("article", "").strip()
-    if not article or len(article) > 255 or _CONTROL.search(article):
+    article = _article_id(request.args.get("article"))
+    if article is None:
         raise ValidationError("The article id is not valid.", fields={"article": "1-255 characters"})
     return request.args.get("site", ""), article
 
 
-def parse_articles() -> list[str]:
-    """Parse GET /counts' repeated article parameter (1 to 100 of them)."""
-    articles = [a.strip() for a in request.args.getlist("article")]
-    if not articles or len(articles) > 100:
+def parse_articles() -> list[tuple[str, str]]:
+    """Parse GET /counts' repeated article parameter (1 to 100 of them).
+
+    Returns (as asked, as stored) pairs: answers are keyed the way the page asked.
+    """
+    raw = request.args.getlist("article")
+    if not raw or len(raw) > 100:
         raise ValidationError(
             "Give 1 to 100 article parameters.", fields={"article": "1 to 100 values"}
         )
-    if any(not a or len(a) > 255 or _CONTROL.search(a) for a in articles):
+    pairs = [(asked, _article_id(asked)) for asked in raw]
+    if any(stored is None for _, stored in pairs):
         raise ValidationError("An article id is not valid.", fields={"article": "1-255 characters"})
-    return articles
+    return [(asked, stored) for asked, stored in pairs if stored is not None]
 
 
 # --- out ----------------------------------------------------------------------------------

@@ -32,11 +32,11 @@ def get_counts() -> Response:
     """Answer comment, reaction and share totals for up to 100 articles at once."""
     site = use_site(request.args.get("site"))
     articles = parse_articles()
-    found = threads.counts_for(site, articles)
+    found = threads.counts_for(site, [stored for _, stored in articles])
     counts = {}
-    for article in articles:
-        thread = found.get(article)
-        counts[article] = {
+    for asked, stored in articles:
+        thread = found.get(stored)
+        counts[asked] = {
             "comments": thread.comment_count if thread else 0,
             "reactions": sum(thread.reactions.values()) if thread else 0,
             "shares": sum(thread.shares.values()) if thread else 0,

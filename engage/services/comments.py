@@ -7,7 +7,7 @@ import datetime as dt
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -33,7 +33,7 @@ class NewComment:
 class CommentEdit:
     body: str
 
-EDITABLE = {CommentStatus.APPROVED, CommentStatus.PENDING}
+EDITABLE = frozenset({CommentStatus.APPROVED, CommentStatus.PENDING})
 
 
 def _edit_serializer() -> URLSafeTimedSerializer:
@@ -77,7 +77,7 @@ def post_comment(
     validation_error (parent missing, unapproved or in another thread; a spam signal the site
     rejects).
     """
-    thread = threads.resolve_thread(site, new.article)
+    thread = threads.resolve_thread(site, new.article, fill_title=True)
     settings = settings_of(site)
     if not thread.is_open or rules.is_auto_closed(settings, thread):
         raise ThreadClosed()
@@ -150,19 +150,27 @@ def edit_comment(comment: Comment, token: str | None, edit: CommentEdit) -> Comm
     """Replace a comment's body within the edit window, under the site's rules; bad_token.
 
     An edit that breaks a rule is held or rejected like a new comment; a held comment stays
-    held until a moderator approves it.
+    held until a moderator approves it. A reported comment can no longer be edited: the
+    moderators must judge the words that were reported.
     """
     _authorised(comment, token)
+    if comment.flag_count:
+        raise BadToken("This comment was reported: it can no longer be changed.")
     settings = settings_of(comment.thread.site)
     body_html = render_markdown(edit.body)
     verdict = rules.judge(settings, edit.body, body_html, first_comment=False)
-    comment.body_source = edit.body
-    comment.body_html = body_html
-    comment.edited_at = utcnow()
-    db.session.flush()
+    # Conditional on its status, so an edit racing a delete cannot bring deleted words back.
+    edited = db.session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.status.in_(EDITABLE), Comment.flag_count == 0)
+        .values(body_source=edit.body, body_html=body_html, edited_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    if not edited.rowcount:  # type: ignore[attr-defined]
+        raise BadToken("This comment can no longer be changed.")
+    db.session.expire(comment, ["body_source", "body_html", "edited_at", "status"])
     if verdict.status != CommentStatus.APPROVED:
-        comment.held_reason = f"edited: {verdict.reason}"
-        moderation.set_status(comment, verdict.status)
+        moderation.set_status(comment, verdict.status, held_reason=f"edited: {verdict.reason}")
     elif comment.status == CommentStatus.APPROVED:
         threads.bump(comment.thread)
     return comment
@@ -175,14 +183,12 @@ def delete_comment(comment: Comment, token: str | None) -> None:
     under a tombstone; the thread hides it when nothing visible hangs below it.
     """
     _authorised(comment, token)
-    was_visible = comment.status == CommentStatus.APPROVED
-    comment.status = CommentStatus.DELETED
-    comment.body_source = ""
-    comment.body_html = ""
-    comment.email = None
-    db.session.flush()
-    if was_visible:
-        threads.bump(comment.thread, comment_count=-1)
+    deleted = moderation.set_status(
+        comment, CommentStatus.DELETED, only_from=EDITABLE,
+        body_source="", body_html="", email=None,
+    )
+    if not deleted:  # a concurrent request deleted or hid it first
+        raise BadToken("This comment can no longer be changed.")
 
 
 def like(comment: Comment, reader_hash: str) -> int:
@@ -225,18 +231,21 @@ def _add_likes(comment: Comment, delta: int) -> None:
     threads.bump(comment.thread)  # likes show in the thread: its ETag must change
 
 
-def flag(comment: Comment, reader_hash: str, reason: FlagReason, note: str) -> bool:
+def flag(
+    comment: Comment, reader_hash: str, reason: FlagReason, note: str, *, ip_hash: str | None
+) -> bool:
     """Record the reader's report of a published comment (once); not_found.
 
     Returns whether the comment is now hidden, pending a moderator, by the site's threshold.
+    The threshold counts reports from distinct IPs: reader tokens cost nothing to mint, so one
+    person alone cannot hide someone else's comment.
     """
     if comment.status != CommentStatus.APPROVED:
         raise NotFound("No such comment.")
     try:
         with db.session.begin_nested():
-            db.session.add(
-                Flag(comment_id=comment.id, reader_hash=reader_hash, reason=reason, note=note)
-            )
+            db.session.add(Flag(comment_id=comment.id, reader_hash=reader_hash, ip_hash=ip_hash,
+                                reason=reason, note=note))
     except IntegrityError:
         return False  # reported already by this reader
     db.session.execute(
@@ -247,16 +256,15 @@ def flag(comment: Comment, reader_hash: str, reason: FlagReason, note: str) -> b
     )
     db.session.expire(comment, ["flag_count"])
     threshold = settings_of(comment.thread.site).report_hide_threshold
-    if threshold and comment.flag_count >= threshold:
-        hidden = db.session.execute(
-            update(Comment)
-            .where(Comment.id == comment.id, Comment.status == CommentStatus.APPROVED)
-            .values(status=CommentStatus.PENDING, held_reason=f"reported {comment.flag_count} times"),
-            execution_options={"synchronize_session": False},
-        )
-        db.session.expire(comment, ["status", "held_reason"])
-        # A concurrent report may have hidden it first: count it out of the thread only once.
-        if hidden.rowcount:  # type: ignore[attr-defined]
-            threads.bump(comment.thread, comment_count=-1)
-            return True
-    return False
+    if not threshold or comment.flag_count < threshold:
+        return False
+    reporters = db.session.scalar(
+        select(func.count(func.distinct(Flag.ip_hash)))
+        .where(Flag.comment_id == comment.id, Flag.resolved_at.is_(None))
+    )
+    if (reporters or 0) < threshold:
+        return False
+    return moderation.set_status(
+        comment, CommentStatus.PENDING, only_from=frozenset({CommentStatus.APPROVED}),
+        held_reason=f"reported by {reporters} people",
+    )

@@ -245,17 +245,41 @@ def comment_for(moderator: Moderator, comment_id: int) -> Comment:
     return comment
 
 
-def set_status(comment: Comment, status: CommentStatus) -> None:
-    """Move a comment to a status, keeping the thread's visible count in step."""
-    before = comment.status
-    if before == status:
-        return
-    comment.status = status
-    if status == CommentStatus.APPROVED:
-        comment.held_reason = None
-    db.session.flush()
-    delta = (status == CommentStatus.APPROVED) - (before == CommentStatus.APPROVED)
-    threads.bump(comment.thread, comment_count=delta)
+def set_status(
+    comment: Comment,
+    status: CommentStatus,
+    *,
+    only_from: frozenset[CommentStatus] | None = None,
+    **values: Any,
+) -> bool:
+    """Move a comment to a status (with other column values), keeping the thread's visible
+    count in step; return whether it moved.
+
+    Compare-and-set: the UPDATE names the status it replaces, so two concurrent changes of
+    one comment (a double-clicked delete, a delete racing a moderator) count it once.
+    `only_from` limits the statuses it may move from.
+    """
+    if status != CommentStatus.APPROVED:
+        values.setdefault("featured", False)  # a hidden comment keeps no pinned place
+    else:
+        values.setdefault("held_reason", None)
+    for _attempt in range(5):
+        before = comment.status
+        if before == status or (only_from is not None and before not in only_from):
+            return False
+        moved = db.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id, Comment.status == before)
+            .values(status=status, **values),
+            execution_options={"synchronize_session": False},
+        )
+        if moved.rowcount:  # type: ignore[attr-defined]
+            db.session.expire(comment, ["status", *values])
+            delta = (status == CommentStatus.APPROVED) - (before == CommentStatus.APPROVED)
+            threads.bump(comment.thread, comment_count=delta)
+            return True
+        db.session.refresh(comment, ["status"])  # changed under us: decide again
+    raise RuntimeError(f"comment {comment.id} kept changing status")  # pragma: no cover
 
 
 def act(moderator: Moderator, comment: Comment, action: Action, reason: str = "") -> Comment:

@@ -56,11 +56,12 @@ def find_thread(site: Site, article: str) -> Thread | None:
     )
 
 
-def resolve_thread(site: Site, ref: ArticleRef) -> Thread:
+def resolve_thread(site: Site, ref: ArticleRef, *, fill_title: bool = False) -> Thread:
     """Return the article's thread, creating it on first use; forbidden_origin.
 
     A new thread is only made for a url on one of the site's origins, so nobody can attach
-    threads to pages of other sites.
+    threads to pages of other sites. With fill_title (comments only), an untitled thread
+    takes the title given.
     """
     thread = find_thread(site, ref.article)
     if thread is None:
@@ -75,8 +76,10 @@ def resolve_thread(site: Site, ref: ArticleRef) -> Thread:
             thread = find_thread(site, ref.article)
             if thread is None:  # pragma: no cover - the winner's row is committed by now
                 raise
-    elif ref.title and not thread.title:
+    elif fill_title and ref.title and not thread.title:
         thread.title = ref.title
+        db.session.flush()
+        bump(thread)
     return thread
 
 
@@ -114,7 +117,8 @@ def decode_cursor(sort: str, cursor: str) -> tuple[bool, int, int]:
             raise ValueError
         featured, comment_id = key[1], key[2]
         likes = key[3] if sort == "top" else 0
-        if not all(type(v) is int and 0 <= v < 2**63 for v in (featured, comment_id, likes)):
+        # Bounded like the columns (INTEGER): a bigger number must be a 400, not a database error.
+        if not all(type(v) is int and 0 <= v <= 2**31 - 1 for v in (featured, comment_id, likes)):
             raise ValueError
         return bool(featured), comment_id, likes
     except (ValueError, IndexError, binascii.Error, UnicodeDecodeError, RecursionError):
@@ -151,6 +155,7 @@ def read_page(
     site: Site, article: str, thread: Thread | None, sort: str, cursor: str | None, limit: int
 ) -> ThreadPage:
     """Load one page of top-level comments and all their replies in two queries."""
+    position = decode_cursor(sort, cursor) if cursor else None  # a bad cursor is a 400 always
     if thread is None:
         return ThreadPage(site, article, None, [], {}, set(), None)
 
@@ -168,8 +173,8 @@ def read_page(
         .order_by(*_order_by(sort))
         .limit(limit + 1)
     )
-    if cursor:
-        query = query.where(_after(sort, *decode_cursor(sort, cursor)))
+    if position:
+        query = query.where(_after(sort, *position))
     roots = list(db.session.scalars(query))
     next_cursor = encode_cursor(sort, roots[limit - 1]) if len(roots) > limit else None
     roots = roots[:limit]
@@ -182,8 +187,8 @@ def read_page(
             .order_by(Comment.featured.desc(), Comment.id.asc())
         ).all()
     children, visible = _build_tree(roots, replies)
-    is_open = thread.is_open and not rules.is_auto_closed(settings_of(site), thread)
-    return ThreadPage(site, article, thread, roots, children, visible, next_cursor, is_open)
+    return ThreadPage(site, article, thread, roots, children, visible, next_cursor,
+                      is_open(site, thread))
 
 
 def _build_tree(
@@ -221,9 +226,25 @@ def _build_tree(
     return {k: v for k, v in children.items() if k in listed}, visible
 
 
+# Bump when the thread answer's shape changes, so caches drop copies of the old shape.
+ANSWER_VERSION = 2
+
+
+def is_open(site: Site, thread: Thread | None) -> bool:
+    """Tell whether the article takes comments: not closed, not past the site's age rule."""
+    if thread is None:
+        return True
+    return thread.is_open and not rules.is_auto_closed(settings_of(site), thread)
+
+
 def etag_for(site: Site, article: str, thread: Thread | None, *query: Any) -> str:
-    """Return an ETag that changes whenever a write changes what this page shows."""
-    state = [site.id, article, thread.id if thread else None, thread.version if thread else 0]
+    """Return an ETag that changes whenever a write changes what this page shows.
+
+    Besides the thread's version (bumped by every write), it covers what time alone changes:
+    whether the thread is still open.
+    """
+    state = [ANSWER_VERSION, site.id, article, thread.id if thread else None,
+             thread.version if thread else 0, is_open(site, thread)]
     digest = hashlib.sha256(json.dumps([*state, *query], default=str).encode()).hexdigest()
     return digest[:32]
 

@@ -327,21 +327,49 @@ def test_flag_does_not_hide_comment_by_default(client, site):
     assert get_thread(client).get_json()["thread"]["comment_count"] == 1
 
 
+def client_at(app, ip):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ip
+    return client
+
+
 def test_flag_threshold_hides_comment_until_moderated(client, app):
     make_site(report_hide_threshold=2)
     db.session.commit()
     comment_id = posted_comment(client)
 
-    flag(client, comment_id, reader="reporter-number-0001")
+    flag(client_at(app, "198.51.100.1"), comment_id, reader="reporter-number-0001")
     assert get_thread(client).get_json()["thread"]["comment_count"] == 1
-    flag(client, comment_id, reader="reporter-number-0002")
+    flag(client_at(app, "198.51.100.2"), comment_id, reader="reporter-number-0002")
 
     page = get_thread(client).get_json()
     assert page["comments"] == [] and page["thread"]["comment_count"] == 0
     db.session.expire_all()
     hidden = db.session.get(__import__("engage.models").models.Comment, comment_id)
     assert hidden.status == CommentStatus.PENDING
-    assert "reported" in hidden.held_reason
+    assert hidden.held_reason == "reported by 2 people"
+
+
+def test_flags_from_one_ip_with_many_tokens_cannot_hide(client, app):
+    make_site(report_hide_threshold=2)
+    db.session.commit()
+    comment_id = posted_comment(client)
+
+    for n in range(5):
+        flag(client_at(app, "198.51.100.9"), comment_id, reader=f"minted-token-{n:06d}")
+
+    assert get_thread(client).get_json()["thread"]["comment_count"] == 1
+
+
+def test_flags_from_one_ipv6_network_count_as_one(client, app):
+    make_site(report_hide_threshold=2)
+    db.session.commit()
+    comment_id = posted_comment(client)
+
+    flag(client_at(app, "2001:db8:1:2::1"), comment_id, reader="v6-reporter-000001")
+    flag(client_at(app, "2001:db8:1:2::ffff"), comment_id, reader="v6-reporter-000002")
+
+    assert get_thread(client).get_json()["thread"]["comment_count"] == 1
 
 
 def test_thread_answer_has_no_per_reader_fields(client, site):
