@@ -38,6 +38,7 @@ export function client(base, site) {
         query: [["site", site], ["article", article], ["sort", sort], ...(cursor ? [["cursor", cursor]] : [])],
       }),
     counts: (articles) => call("GET", "/counts", { query: [["site", site], ...articles.map((a) => ["article", a])] }),
+    formToken: () => call("GET", "/form-token", { query: [["site", site]] }),
     post: (body) => call("POST", "/comments", { body: { site, ...body } }),
     edit: (id, token, body) => call("PATCH", `/comments/${id}`, { body: { body }, headers: { "X-Engage-Edit-Token": token } }),
     remove: (id, token) => call("DELETE", `/comments/${id}`, { headers: { "X-Engage-Edit-Token": token } }),

@@ -12,7 +12,12 @@ let uid = 0;
 
 function articleRef(container) {
   const canonical = document.querySelector('link[rel="canonical"]');
-  const canonicalUrl = canonical ? new URL(canonical.getAttribute("href"), location.href) : null;
+  let canonicalUrl = null;
+  try {
+    canonicalUrl = canonical ? new URL(canonical.getAttribute("href"), location.href) : null;
+  } catch {
+    /* a broken canonical link: fall back to the page's own address */
+  }
   const ogTitle = document.querySelector('meta[property="og:title"]');
   const data = container.dataset;
   return {
@@ -45,12 +50,14 @@ export function mountThread(container, api) {
     setTimeout(() => (live.textContent = message), 50);
   }
 
+  // Each error code has its own words in each language; the server's English message is
+  // for developers and never shown.
   function errorMessage(error) {
     if (error.code === "rate_limited") return t.wait(error.retry_after);
-    if (error.code === "thread_closed") return t.closed;
-    if (error.code === "banned") return t.banned;
-    if (error.code === "validation_error") return t.fixFields;
-    return error.message && error.code !== "network" && error.code !== "unavailable" ? error.message : t.failed;
+    const fields = Object.keys(error.fields || {});
+    if (error.code === "validation_error" && fields.some((f) => t.fieldErrors[f])) return t.fixFields;
+    if (error.code === "validation_error" && fields.includes("parent_id")) return t.errors.gone;
+    return t.errors[error.code] || t.failed;
   }
 
   // --- reactions and shares -------------------------------------------------------------
@@ -166,6 +173,13 @@ export function mountThread(container, api) {
     const status = h("p", { class: "status", role: "alert", hidden: true });
     const submit = h("button", { type: "submit", class: "primary" }, editing ? t.save : t.submit);
     const countChars = () => (counter.textContent = t.count(body.control.value.trim().length, MAX_BODY));
+    // Proof of a human-speed submission: when the form was first touched, signed by the server.
+    let formToken = null;
+    const fetchToken = async () => {
+      form.removeEventListener("focusin", fetchToken);
+      const answer = await api.formToken();
+      if (answer.ok) formToken = answer.data.form_token;
+    };
     body.control.addEventListener("input", countChars);
     countChars();
     const form = h("form", { class: "compose", novalidate: true, "aria-label": parent ? t.replyTitle(parent.author) : editing ? t.edit : t.formTitle },
@@ -175,6 +189,7 @@ export function mountThread(container, api) {
       status,
       h("div", { class: "actions" }, submit, onCancel ? h("button", { type: "button", onclick: onCancel }, t.cancel) : null));
     form.addEventListener("keydown", (event) => event.key === "Escape" && onCancel && onCancel());
+    if (!editing) form.addEventListener("focusin", fetchToken);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       for (const f of Object.values(fields)) setError(f, "");
@@ -185,7 +200,8 @@ export function mountThread(container, api) {
       const answer = editing
         ? await api.edit(editing.id, edits.get(editing.id)?.token, text)
         : await api.post({ ...ref, parent_id: parent ? parent.id : null, author: fields.author.control.value,
-            email: fields.email.control.value, body: text, website: honeypot.value });
+            email: fields.email.control.value, body: text, website: honeypot.value,
+            ...(formToken ? { form_token: formToken } : {}) });
       submit.disabled = false;
       submit.textContent = editing ? t.save : t.submit;
       if (answer.ok) {
@@ -218,7 +234,10 @@ export function mountThread(container, api) {
       relativeTime(lang, comment.created_at));
   }
 
+  const shown = new Set(); // ids listed once already: "more" pages never repeat them
+
   function renderComment(comment, { pending = false } = {}) {
+    shown.add(comment.id);
     const item = h("li", { class: "comment", "data-comment-id": comment.id });
     const replies = h("ol", { class: "replies" });
     for (const reply of comment.replies || []) replies.append(renderComment(reply));
@@ -228,26 +247,53 @@ export function mountThread(container, api) {
     }
     const nameId = `engage-a-${++uid}`;
     const body = h("div", { class: "body" });
-    body.innerHTML = comment.body_html; // sanitized by the server, see engage/sanitize.py
-    for (const link of body.querySelectorAll("a")) {
-      link.target = "_blank";
-      link.rel = "nofollow ugc noopener noreferrer";
-    }
+    showBody(body, comment.body_html);
     const slot = h("div", { class: "slot" });
     const likes = new Set(myLikes.get() || []);
     const likeCount = h("span", { class: "count" }, comment.likes ? fmt(lang, comment.likes) : "");
     const likeButton = h("button", { type: "button", class: "link like", "aria-pressed": String(likes.has(comment.id)),
       "aria-label": `${t.like} (${t.likeCount(comment.likes)})`, onclick: () => toggleLike(comment, likeButton, likeCount) },
       h("span", { "aria-hidden": "true" }, "♥ "), t.like, " ", likeCount);
-    const own = edits.get(comment.id);
-    const actions = h("div", { class: "actions" }, pending ? null : likeButton,
-      pending ? null : toggler(t.reply, slot, () => commentForm({ parent: comment, onDone: (data, text) => posted(data, text, replies), onCancel: close })),
-      pending ? null : toggler(t.report, slot, () => reportForm(t, (reason, note) => report(comment, reason, note, slot), close)),
-      own ? h("button", { type: "button", class: "link", onclick: () => openEdit(comment, body, slot) }, t.edit) : null,
-      own ? h("button", { type: "button", class: "link", onclick: () => confirmRemove(comment, item, slot) }, t.remove) : null);
-    function close() {
+    const badges = h("span", {}, pending ? h("span", { class: "badge wait" }, t.awaiting) : null);
+    const edited = h("span", {}, comment.edited_at ? ` · ${t.edited}` : "");
+    const panel = { slot, opener: null };
+    // The panel (reply, report, edit, delete) closes with focus back on the button that opened it.
+    panel.close = () => {
       clear(slot);
-      for (const b of actions.querySelectorAll("[aria-expanded]")) b.setAttribute("aria-expanded", "false");
+      if (panel.opener) {
+        panel.opener.setAttribute("aria-expanded", "false");
+        panel.opener.focus();
+      }
+      panel.opener = null;
+    };
+    panel.open = (button, content) => {
+      const again = panel.opener === button;
+      panel.close();
+      if (again) return;
+      panel.opener = button;
+      button.setAttribute("aria-expanded", "true");
+      slot.append(content);
+      // Straight to what is left to type: the name is usually remembered already.
+      const fields = [...content.querySelectorAll("input:not([tabindex='-1']):not([type=radio]), textarea, button")];
+      (fields.find((el) => el.required && !el.value) || fields[0]).focus();
+    };
+    const button = (label, build) => {
+      const b = h("button", { type: "button", class: "link", "aria-expanded": "false", onclick: () => panel.open(b, build()) }, label);
+      return b;
+    };
+    const ownActions = h("span", { class: "actions" });
+    const actions = h("div", { class: "actions" }, pending ? null : likeButton,
+      pending ? null : button(t.reply, () => commentForm({ parent: comment, onDone: (data, text) => posted(data, text, replies, panel), onCancel: panel.close })),
+      pending ? null : button(t.report, () => reportForm(t, (reason, note) => report(comment, reason, note, panel), panel.close)),
+      ownActions);
+    const own = edits.get(comment.id);
+    if (own) {
+      append(ownActions, [
+        button(t.edit, () => editForm(comment, body, panel, badges, edited)),
+        button(t.remove, () => confirmRemove(comment, item, panel, pending)),
+      ]);
+      // The edit token stops working at the end of the window: so do its buttons.
+      setTimeout(() => { if (!slot.children.length) clear(ownActions); }, Math.min(own.expires - Date.now(), 2 ** 31 - 1));
     }
     append(item, [
       h("article", { "aria-labelledby": nameId, tabindex: "-1" },
@@ -255,28 +301,18 @@ export function mountThread(container, api) {
           h("span", { class: "author", id: nameId }, comment.author),
           comment.moderator ? h("span", { class: "badge mod" }, t.moderator) : null,
           comment.featured ? h("span", { class: "badge star" }, t.featured) : null,
-          h("span", { class: "muted" }, timeLink(comment), comment.edited_at ? ` · ${t.edited}` : ""),
-          pending ? h("span", { class: "badge wait" }, t.awaiting) : null),
+          h("span", { class: "muted" }, timeLink(comment), edited), badges),
         body, actions, slot),
       replies]);
     return item;
   }
 
-  // A button that opens one panel (reply, report) in the comment's slot, and closes it again.
-  function toggler(label, slot, build) {
-    const button = h("button", { type: "button", class: "link", "aria-expanded": "false", onclick: () => {
-      const open = button.getAttribute("aria-expanded") === "true";
-      for (const b of button.parentNode.querySelectorAll("[aria-expanded]")) b.setAttribute("aria-expanded", "false");
-      clear(slot);
-      if (open) return;
-      button.setAttribute("aria-expanded", "true");
-      const panel = build();
-      slot.append(panel);
-      // Straight to what is left to type: the name is usually remembered already.
-      const empty = [...panel.querySelectorAll("input:not([tabindex='-1']):not([type=radio]), textarea")].find((el) => !el.value && el.required);
-      (empty || panel.querySelector("input, textarea")).focus();
-    } }, label);
-    return button;
+  function showBody(body, html) {
+    body.innerHTML = html; // sanitized by the server: engage/sanitize.py is its only source
+    for (const link of body.querySelectorAll("a")) {
+      link.target = "_blank";
+      link.rel = "nofollow ugc noopener noreferrer";
+    }
   }
 
   async function toggleLike(comment, button, count) {
@@ -291,44 +327,50 @@ export function mountThread(container, api) {
     count.textContent = answer.data.likes ? fmt(lang, answer.data.likes) : "";
   }
 
-  async function report(comment, reason, note, slot) {
+  async function report(comment, reason, note, panel) {
     const answer = await api.flag(comment.id, reason, note);
     const message = answer.ok ? t.reported : errorMessage(answer.error);
-    clear(slot, h("p", { class: "status", role: "status" }, message));
+    const opener = panel.opener;
+    panel.close();
+    if (answer.ok && opener) opener.disabled = true; // reported once is enough
+    panel.slot.append(h("p", { class: "status", role: "status" }, message));
   }
 
-  function openEdit(comment, body, slot) {
+  function editForm(comment, body, panel, badges, edited) {
     const own = edits.get(comment.id);
-    clear(slot, commentForm({
+    if (!own) return h("p", { class: "status", role: "status" }, t.tooLate);
+    return commentForm({
       editing: { id: comment.id, body: own.body || body.textContent },
       onDone: (data, text) => {
-        body.innerHTML = data.comment.body_html; // sanitized by the server
+        showBody(body, data.comment.body_html);
         edits.set(comment.id, own.token, own.expires, text);
-        clear(slot);
-        announce(t.save);
+        edited.textContent = ` · ${t.edited}`;
+        const held = data.status === "pending";
+        if (held) clear(badges, h("span", { class: "badge wait" }, t.awaiting));
+        panel.close();
+        announce(held ? t.pending : t.saved);
       },
-      onCancel: () => clear(slot),
-    }));
-    slot.querySelector("textarea").focus();
+      onCancel: panel.close,
+    });
   }
 
-  function confirmRemove(comment, item, slot) {
+  function confirmRemove(comment, item, panel, pending) {
     const yes = h("button", { type: "button", class: "primary danger", onclick: async () => {
       const answer = await api.remove(comment.id, edits.get(comment.id)?.token);
-      if (!answer.ok) return clear(slot, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
+      if (!answer.ok) return clear(panel.slot, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
       edits.drop(comment.id);
       const replies = item.querySelector(".replies");
-      if (replies && replies.children.length) clear(item, h("p", { class: "tombstone" }, t.deleted), replies);
+      if (replies && replies.children.length) clear(item, h("p", { class: "tombstone", tabindex: "-1" }, t.deleted), replies);
       else item.remove();
       announce(t.removed);
-      setCount((state.thread.comment_count = Math.max(0, state.thread.comment_count - 1)));
+      if (!pending) setCount((state.thread.comment_count = Math.max(0, state.thread.comment_count - 1)));
+      (item.isConnected ? item.querySelector(".tombstone") : title).focus();
     } }, t.remove);
-    clear(slot, h("div", { class: "confirm", role: "group" }, h("p", {}, t.confirmRemove), yes,
-      h("button", { type: "button", onclick: () => clear(slot) }, t.cancel)));
-    yes.focus();
+    return h("div", { class: "confirm", role: "group" }, h("p", {}, t.confirmRemove), yes,
+      h("button", { type: "button", onclick: panel.close }, t.cancel));
   }
 
-  function posted(data, text, into) {
+  function posted(data, text, into, panel) {
     rememberOwn(data, text);
     const pending = data.status === "pending";
     const item = renderComment(data.comment, { pending });
@@ -337,7 +379,9 @@ export function mountThread(container, api) {
       list.prepend(item);
     } else {
       into.append(item);
-      clear(into.closest(".comment").querySelector(".slot"));
+      panel.opener = null; // focus goes to the new reply, not back to "Reply"
+      panel.close();
+      for (const b of into.parentNode.querySelectorAll(":scope > article [aria-expanded]")) b.setAttribute("aria-expanded", "false");
     }
     if (!pending) setCount(++state.thread.comment_count);
     announce(pending ? t.pending : t.posted);
@@ -350,12 +394,17 @@ export function mountThread(container, api) {
 
   // --- loading --------------------------------------------------------------------------
 
+  let loading = 0; // only the answer to the latest request is shown (fast sort changes)
+
   async function load(next) {
+    const request = ++loading;
     more.disabled = true;
     const answer = await api.thread(ref.article, state.sort, next ? state.cursor : null);
+    if (request !== loading) return;
     more.disabled = false;
     if (!answer.ok) {
       if (!state.thread) clear(shell, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
+      else announce(errorMessage(answer.error));
       return;
     }
     const page = answer.data;
@@ -365,11 +414,17 @@ export function mountThread(container, api) {
     setCount(page.thread.comment_count);
     showReactions(page.thread.reactions);
     showShares(page.thread.shares, page.thread.share_total);
-    if (!next) clear(list);
-    for (const comment of page.comments) list.append(renderComment(comment));
+    if (!next) {
+      clear(list);
+      shown.clear();
+    }
+    const added = page.comments.filter((c) => !shown.has(c.id)).map((c) => renderComment(c));
+    append(list, added);
     if (!list.children.length) list.append(h("li", { class: "muted empty" }, t.empty));
     else list.querySelector(".empty")?.remove();
     more.hidden = !state.cursor;
+    // "More" hides itself on the last page: keep the keyboard where the reading goes on.
+    if (next && more.hidden && added.length) added[0].querySelector("article")?.focus();
   }
 
   function build(page) {

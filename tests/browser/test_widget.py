@@ -114,6 +114,21 @@ def test_pending_comment_is_marked_awaiting_moderation(page, servers):
     assert "En attente de modération" in page.locator(W + "li.comment").first.inner_text()
 
 
+def test_form_sent_by_a_robot_at_once_is_held(page, servers):
+    from engage.models import Site
+
+    site = db.session.scalar(select(Site))
+    site.settings = {}  # the default: 3 seconds at least between showing and sending
+    db.session.commit()
+    open_article(page, servers)
+
+    post(page, "Publié à la vitesse d’un robot")
+
+    page.locator(W + ".badge.wait").wait_for()
+    (row,) = stored(Comment)
+    assert row.status == CommentStatus.PENDING and row.held_reason.startswith("sent ")
+
+
 def test_reply_edit_and_delete_work_end_to_end(page, servers):
     open_article(page, servers)
     post(page, "Premier avis")
