@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import api, cli, embed, health
     from .config import load_config
     from .errors import register_error_handlers
+    from .security import register_security_headers
     from .extensions import csrf, db, limiter, migrate
 
     app = Flask(
@@ -50,5 +51,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(embed.bp)
     register_error_handlers(app)
+    register_security_headers(app)
     cli.register(app)
     return app
