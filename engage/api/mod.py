@@ -14,7 +14,7 @@ from ..models import AuditEvent, Comment, Flag
 from ..services import accounts, moderation, sites
 from ..services.moderation import Action, Queue
 from . import bp
-from .schemas import MAX_ID, Fields, iso, json_body
+from .schemas import MAX_ID, Fields, iso, json_body, whole_number
 
 
 def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -125,8 +125,9 @@ def act_on_comment(comment_id: int, action: str) -> Response:
 def act_in_bulk() -> Response:
     """Apply one action to many comments: all or none."""
     data = json_body()
-    ids = data.get("ids")
-    if not isinstance(ids, list) or not all(type(i) is int and 1 <= i <= MAX_ID for i in ids):
+    raw_ids = data.get("ids")
+    ids = [whole_number(i) for i in raw_ids] if isinstance(raw_ids, list) else None
+    if ids is None or not all(i is not None and 1 <= i <= MAX_ID for i in ids):
         raise ValidationError("ids must be a list of comment ids.", fields={"ids": "list of ids"})
     chosen = _choice(data.get("action"), Action, "action")
     done = moderation.act_in_bulk(g.moderator, ids, chosen, _reason(data))
@@ -141,17 +142,14 @@ def post_ban() -> tuple[Response, int]:
     """Ban a comment's author from the site, for some days or for ever."""
     data = json_body()
     site = _site(data.get("site") if isinstance(data.get("site"), str) else None)
-    comment_id, days = data.get("comment_id"), data.get("days")
-    errors = {}
-    if type(comment_id) is not int or not 1 <= comment_id <= MAX_ID:
-        errors["comment_id"] = "a comment id"
-    if days is not None and (type(days) is not int or not 1 <= days <= 36500):
-        errors["days"] = "1 to 36500, or absent for ever"
+    fields = Fields(data)
+    comment_id = fields.integer("comment_id", 1, MAX_ID, required=True, message="a comment id")
+    days = fields.integer("days", 1, 36500, message="1 to 36500, or absent for ever")
     reject = data.get("reject_comments", False)
     if not isinstance(reject, bool):
-        errors["reject_comments"] = "true or false"
-    if errors:
-        raise ValidationError("Some fields are not valid.", fields=errors)
+        fields.errors["reject_comments"] = "true or false"
+    fields.raise_errors()
+    assert comment_id is not None  # required: raise_errors refused its absence
     comment = moderation.comment_for(g.moderator, comment_id)
     if comment.thread.site_id != site.id:
         raise ValidationError("The comment is not on this site.", fields={"comment_id": "other site"})

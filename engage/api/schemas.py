@@ -42,6 +42,17 @@ def json_body() -> dict[str, Any]:
     return value
 
 
+def whole_number(value: Any) -> int | None:
+    """Return a JSON number that is whole as an int (7 or 7.0), else None (true is no number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return None
+
+
 class Fields:
     """Collect per-field errors while reading a JSON object, then raise them all at once."""
 
@@ -91,14 +102,22 @@ class Fields:
             self.errors[name] = "not an email address"
         return value or None
 
-    def optional_id(self, name: str) -> int | None:
+    def integer(self, name: str, low: int, high: int, *, required: bool = False,
+                message: str = "") -> int | None:
+        """Read a whole number in [low, high]; JSON's 7.0 counts as 7, true does not."""
         value = self.data.get(name)
         if value is None:
+            if required:
+                self.errors[name] = "required"
             return None
-        if type(value) is not int or not 1 <= value <= MAX_ID:
-            self.errors[name] = "must be a comment id"
+        number = whole_number(value)
+        if number is None or not low <= number <= high:
+            self.errors[name] = message or f"a whole number from {low} to {high}"
             return None
-        return value
+        return number
+
+    def optional_id(self, name: str) -> int | None:
+        return self.integer(name, 1, MAX_ID, message="must be a comment id")
 
     def raise_errors(self) -> None:
         if self.errors:

@@ -113,8 +113,19 @@ def _typed(kind: str | list[str], description: str = "", **keywords: Any) -> Jso
     return schema
 
 
-def _text(min_length: int, max_length: int, description: str = "") -> Json:
-    return _typed("string", description, minLength=min_length, maxLength=max_length)
+# What the server refuses in text (engage/api/schemas.py): control characters (line breaks too
+# where one line is expected), bidirectional overrides; and text with nothing visible in it.
+_LINE = r"[^\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+_LINES = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
+_VISIBLE = r"(?=[\s\S]*[^\s\u200b-\u200d\u2060\ufeff\u00ad])"
+
+
+def _text(min_length: int, max_length: int, description: str = "", *,
+          multiline: bool = False) -> Json:
+    allowed = _LINES if multiline else _LINE
+    pattern = f"^{_VISIBLE if min_length else ''}{allowed}*$"
+    return _typed("string", description, minLength=min_length, maxLength=max_length,
+                  pattern=pattern)
 
 
 def _counters(names: list[str], what: str) -> Json:
@@ -129,15 +140,17 @@ def _article_write(**more: Json) -> Json:
 
 ERROR = schema_ref("Error")
 COUNT: Json = {"type": "integer", "minimum": 0}
-ID: Json = {"type": "integer", "minimum": 1}
+ID: Json = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 ARTICLE: Json = _text(1, 255, "The article id.")
 TIME: Json = {"type": "string", "format": "date-time", "examples": ["2026-11-28T10:00:00Z"]}
 ETAG_HEADER: Json = {
     "description": 'A weak validator (`W/"…"`) for `If-None-Match`.',
     "schema": {"type": "string"},
 }
+SITE_KEY: Json = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$",
+                  "description": "The site key; unknown: 404 `unknown_site`."}
 ARTICLE_REF: Json = {
-    "site": {"type": "string", "description": "The site key."},
+    "site": SITE_KEY,
     "article": ARTICLE,
     "url": _typed(
         "string",
@@ -145,8 +158,9 @@ ARTICLE_REF: Json = {
         "on one of the site's origins (else 403 `forbidden_origin`).",
         format="uri",
         maxLength=2048,
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$",
     ),
-    "title": {"type": "string", "maxLength": 300},
+    "title": _text(0, 300),
 }
 
 # --- components -----------------------------------------------------------------------------
@@ -238,6 +252,7 @@ SCHEMAS: Json = {
                 5000,
                 "Plain text with a small Markdown subset, 1-5000 characters after trimming; "
                 "raw HTML is shown as text.",
+                multiline=True,
             ),
             "website": _typed(["string", "null"], "A honeypot: absent or empty.", maxLength=0),
             "form_token": _typed(
@@ -254,7 +269,9 @@ SCHEMAS: Json = {
         "min_seconds": _typed("integer", "A comment sent sooner after the form was shown "
                               "counts as too fast.", minimum=0),
     }),
-    "CommentEdit": _object({"body": _text(1, 5000, "The new body, as for a new comment.")}),
+    "CommentEdit": _object(
+        {"body": _text(1, 5000, "The new body, as for a new comment.", multiline=True)}
+    ),
     "PostedComment": _object(
         {
             "comment": schema_ref("Comment"),
@@ -276,7 +293,8 @@ SCHEMAS: Json = {
     "NewFlag": _object(
         {
             "reason": {"type": "string", "enum": [r.value for r in FlagReason]},
-            "note": _typed(["string", "null"], "For the moderators.", maxLength=2000),
+            "note": {**_text(0, 2000, "For the moderators.", multiline=True),
+                     "type": ["string", "null"]},
         },
         optional=("note",),
     ),
@@ -313,10 +331,7 @@ SCHEMAS: Json = {
 READER_TOKEN: Json = {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,128}$"}
 
 PARAMETERS: Json = {
-    "site": _param(
-        "site", "query", {"type": "string"}, "The site key; unknown: 404 `unknown_site`.",
-        required=True,
-    ),
+    "site": _param("site", "query", SITE_KEY, required=True),
     "article": _param("article", "query", ARTICLE, required=True),
     "articles": _param(
         "article", "query", {"type": "array", "items": ARTICLE, "minItems": 1, "maxItems": 100},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..services.moderation import Action, Queue
 from .spec_components import (
     ID,
+    SITE_KEY,
     TIME,
     Json,
     _object,
@@ -28,10 +29,11 @@ SECURITY_SCHEMES: Json = {
 }
 # Every moderation call can fail these ways besides its own.
 COMMON = ("unauthorized", "forbidden", "unavailable")
-REASON: Json = _text(0, 2000, "Why: recorded in the audit log and, for reports, as the decision.")
+REASON: Json = _text(0, 2000, "Why: recorded in the audit log and, for reports, as the decision.",
+                     multiline=True)
 
 MOD_PARAMETERS: Json = {
-    "mod_site": _param("site", "query", {"type": "string"}, "The site key.", required=True),
+    "mod_site": _param("site", "query", SITE_KEY, required=True),
     "queue": _param("queue", "query",
                     {"type": "string", "enum": [q.value for q in Queue], "default": "pending"}),
     "order": _param("order", "query", {"type": "string", "enum": ["oldest", "newest"]},
@@ -85,7 +87,7 @@ MOD_SCHEMAS: Json = {
     }, optional=("reason",)),
     "BulkDone": _object({"action": {"type": "string"}, "ids": {"type": "array", "items": ID}}),
     "NewBan": _object({
-        "site": {"type": "string"},
+        "site": SITE_KEY,
         "comment_id": ID,
         "days": _typed("integer", "Absent: for ever.", minimum=1, maximum=36500),
         "reason": REASON,
@@ -97,7 +99,7 @@ MOD_SCHEMAS: Json = {
                         "expires_at": {**TIME, "type": ["string", "null"]}}),
         "rejected_comments": {"type": "integer"},
     }),
-    "ThreadRef": _object({"site": {"type": "string"}, "article": _text(1, 255)}),
+    "ThreadRef": _object({"site": SITE_KEY, "article": _text(1, 255)}),
     "ThreadState": _object({"site": {"type": "string"}, "article": {"type": "string"},
                             "open": {"type": "boolean"}}),
     "AuditPage": _object({
