@@ -6,7 +6,7 @@ import json
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
@@ -14,8 +14,8 @@ from werkzeug.serving import run_simple
 from . import create_app
 from .errors import ApiError
 from .extensions import MIGRATIONS_DIRECTORY, db
-from .models import ModeratorRole
-from .services import accounts, privacy, sites
+from .models import ModeratorRole, utcnow
+from .services import accounts, notify, privacy, sites
 
 site_cli = AppGroup("site", help="Add and configure sites.")
 moderator_cli = AppGroup("moderator", help="Add moderators and their API tokens.")
@@ -150,6 +150,25 @@ def reader_erase(email: str, yes: bool) -> None:
     click.echo(f"Erased the personal data of {count} comment(s) by {email}.")
 
 
+@click.command("notify")
+def notify_command() -> None:
+    """E-mail each site's moderators a digest of what waits (run it from cron)."""
+    config = current_app.config
+    if not config.get("ENGAGE_SMTP_URL"):
+        raise click.ClickException("ENGAGE_SMTP_URL is not set: no e-mail can be sent.")
+    base_url = config.get("ENGAGE_BASE_URL") or "http://localhost:5000"
+    due = list(notify.due_digests(base_url))
+    if not due:
+        click.echo("Nothing new to tell moderators.")
+        return
+    with notify.smtp_client(config["ENGAGE_SMTP_URL"]) as smtp:
+        for site, message in due:
+            smtp.send_message(message)
+            site.notified_at = utcnow()
+            db.session.commit()  # sent: a failure later must not send this digest twice
+            click.echo(f"{site.key}: digest sent to {message['To']}.")
+
+
 def register(app: Flask) -> None:
     """Attach the commands that need a configured app to app.cli."""
     app.cli.add_command(init_command)
@@ -157,6 +176,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(moderator_cli)
     app.cli.add_command(reader_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(notify_command)
 
 
 @click.command("demo", help="Create a demo database, site and article, then serve them locally.")

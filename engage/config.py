@@ -41,6 +41,15 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ENGAGE_RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _as_bool),
     "ENGAGE_REDIS_URL": ("ENGAGE_REDIS_URL", str),
     "ENGAGE_TRUSTED_PROXIES": ("ENGAGE_TRUSTED_PROXIES", _as_nonnegative_int),
+    # Extensions of the contract: rate limits, e-mail digests, links in them.
+    "ENGAGE_LIMIT_COMMENTS": ("ENGAGE_LIMIT_COMMENTS", str),
+    "ENGAGE_LIMIT_ENGAGEMENT": ("ENGAGE_LIMIT_ENGAGEMENT", str),
+    "ENGAGE_LIMIT_REPORTS": ("ENGAGE_LIMIT_REPORTS", str),
+    "ENGAGE_LIMIT_EDITS": ("ENGAGE_LIMIT_EDITS", str),
+    "ENGAGE_LIMIT_LOGIN": ("ENGAGE_LIMIT_LOGIN", str),
+    "ENGAGE_SMTP_URL": ("ENGAGE_SMTP_URL", str),
+    "ENGAGE_MAIL_FROM": ("ENGAGE_MAIL_FROM", str),
+    "ENGAGE_BASE_URL": ("ENGAGE_BASE_URL", str),
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -52,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "ENGAGE_REDIS_URL": None,
     "ENGAGE_TRUSTED_PROXIES": 0,
+    "ENGAGE_SMTP_URL": None,  # smtp://, smtp+starttls:// or smtps://user:password@host:port
+    "ENGAGE_MAIL_FROM": "engage <engage@localhost>",
+    "ENGAGE_BASE_URL": None,  # this service's public URL, for links in e-mails
     "ENGAGE_DEMO": False,  # set by `engage demo` only
     "ENGAGE_DEMO_SITE": "demo",
     # Comment bodies are at most 5000 characters; 64 KB leaves room for JSON escaping.

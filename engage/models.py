@@ -88,6 +88,8 @@ class Site(db.Model):
     # Per-site options (moderation mode, edit window…); engage.services.sites validates them.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When moderators were last e-mailed a digest (engage notify): only news since is sent.
+    notified_at: Mapped[dt.datetime | None] = mapped_column()
 
     origins: Mapped[list[SiteOrigin]] = relationship(
         back_populates="site", cascade="all, delete-orphan", order_by="SiteOrigin.id",

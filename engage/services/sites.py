@@ -33,6 +33,7 @@ class SiteSettings:
     report_hide_threshold: int = 0  # reports that hide a comment until a moderator looks; 0: off
     auto_close_days: int = 0  # threads older than this take no new comments; 0: never
     erasure: str = "tombstone"  # an erased author's comments: "tombstone" or "anonymize"
+    notify_moderators: bool = False  # e-mail digests of waiting comments (engage notify)
     # Spam signals and what each does: "reject" (refused with 400), "hold" or "off".
     spam_honeypot: str = "reject"
     spam_too_fast: str = "hold"
@@ -117,6 +118,7 @@ OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
     "report_hide_threshold": _bounded(0, 1000, " (0: off)"),
     "auto_close_days": _bounded(0, 36500, " (0: never)"),
     "erasure": _parse_erasure,
+    "notify_moderators": _parse_bool,
     "spam_honeypot": _parse_signal_action,
     "spam_too_fast": _parse_signal_action,
     "spam_min_seconds": _bounded(0, 600, " seconds"),
