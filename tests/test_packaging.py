@@ -21,7 +21,7 @@ def test_wheel_contains_templates_static_and_migrations(tmp_path):
     for template in (ROOT / "templates").rglob("*.html"):
         assert f"engage/templates/{template.relative_to(ROOT / 'templates')}" in names
     for asset in (ROOT / "static").rglob("*"):
-        if asset.is_file() and "node_modules" not in asset.parts:
+        if asset.is_file() and not {"node_modules", "screenshots"} & set(asset.parts):
             assert f"engage/static/{asset.relative_to(ROOT / 'static')}" in names
     assert not any("node_modules" in n for n in names)
     assert "engage/migrations/env.py" in names
