@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         __name__,
         template_folder=_asset_folder("templates"),
         static_folder=_asset_folder("static"),
+        # Where the default SQLite file and the demo's data live (an extension of CONTRACT §5).
+        instance_path=os.path.abspath(os.environ["ENGAGE_INSTANCE_PATH"])
+        if os.environ.get("ENGAGE_INSTANCE_PATH") else None,
         instance_relative_config=True,
     )
     load_config(app, config)

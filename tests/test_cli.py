@@ -171,6 +171,7 @@ def test_engage_demo_creates_everything_and_serves(tmp_path: Path):
     port = _free_port()
     engage = Path(sys.executable).with_name("engage")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
+    env["ENGAGE_INSTANCE_PATH"] = str(tmp_path / "instance")  # not the developer's own demo
     process = subprocess.Popen([str(engage), "demo", "--port", str(port)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -193,5 +194,6 @@ def test_engage_demo_creates_everything_and_serves(tmp_path: Path):
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)
-    assert "Created site 'demo'" in output or "Site 'demo' allows" in output
+    assert "Created site 'demo'" in output
+    assert (tmp_path / "instance" / "engage-demo.db").exists()
     assert f"http://127.0.0.1:{port}" in output
