@@ -2,12 +2,12 @@
 import css from "./widget.css";
 import { append, clear, h } from "./dom.js";
 import { absoluteTime, fmt, pickLanguage, relativeTime, strings } from "./i18n.js";
-import { author, edits, perArticle } from "./store.js";
+import { edits, perArticle } from "./store.js";
+import { formMaker } from "./form.js";
 import { reportForm } from "./report.js";
 
 const REACTIONS = { like: "👍", love: "❤️", haha: "😂", wow: "😮", sad: "😢", angry: "😡" };
 const NETWORKS = ["facebook", "x", "whatsapp", "linkedin", "telegram", "email", "copy"];
-const MAX_BODY = 5000;
 let uid = 0;
 
 function articleRef(container) {
@@ -137,90 +137,7 @@ export function mountThread(container, api) {
     share("copy");
   }
 
-  // --- forms ----------------------------------------------------------------------------
-
-  function field(label, control, hint) {
-    const id = `engage-f-${++uid}`;
-    control.id = id;
-    const error = h("p", { class: "error", id: `${id}-error`, hidden: true });
-    const hintEl = hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null;
-    control.setAttribute("aria-describedby", [hintEl && hintEl.id, error.id].filter(Boolean).join(" "));
-    return { wrap: h("div", { class: "field" }, h("label", { for: id }, label), control, hintEl, error), control, error };
-  }
-
-  function setError(f, message) {
-    f.error.hidden = !message;
-    f.error.textContent = message || "";
-    if (message) f.control.setAttribute("aria-invalid", "true");
-    else f.control.removeAttribute("aria-invalid");
-  }
-
-  // One form for a new comment, a reply (parent) or an edit (editing: {id, body}).
-  function commentForm({ parent, editing, onDone, onCancel }) {
-    const saved = author.get();
-    const body = field(t.body, h("textarea", { name: "body", rows: editing ? 4 : 3, maxlength: MAX_BODY, required: true }), t.bodyHint);
-    const counter = h("p", { class: "hint counter", "aria-live": "off" });
-    const fields = { body };
-    if (!editing) {
-      fields.author = field(t.name, h("input", { name: "author", autocomplete: "name", maxlength: 64, required: true }));
-      fields.email = field(t.email, h("input", { name: "email", type: "email", autocomplete: "email", maxlength: 254 }), t.emailHint);
-      fields.author.control.value = saved.name || "";
-      fields.email.control.value = saved.email || "";
-    } else {
-      body.control.value = editing.body;
-    }
-    const honeypot = h("input", { name: "website", tabindex: "-1", autocomplete: "off" });
-    const status = h("p", { class: "status", role: "alert", hidden: true });
-    const submit = h("button", { type: "submit", class: "primary" }, editing ? t.save : t.submit);
-    const countChars = () => (counter.textContent = t.count(body.control.value.trim().length, MAX_BODY));
-    // Proof of a human-speed submission: when the form was first touched, signed by the server.
-    let formToken = null;
-    const fetchToken = async () => {
-      form.removeEventListener("focusin", fetchToken);
-      const answer = await api.formToken();
-      if (answer.ok) formToken = answer.data.form_token;
-    };
-    body.control.addEventListener("input", countChars);
-    countChars();
-    const form = h("form", { class: "compose", novalidate: true, "aria-label": parent ? t.replyTitle(parent.author) : editing ? t.edit : t.formTitle },
-      editing ? null : h("div", { class: "row" }, fields.author.wrap, fields.email.wrap),
-      body.wrap, counter,
-      h("div", { class: "trap", "aria-hidden": "true" }, h("label", {}, "Website", honeypot)),
-      status,
-      h("div", { class: "actions" }, submit, onCancel ? h("button", { type: "button", onclick: onCancel }, t.cancel) : null));
-    form.addEventListener("keydown", (event) => event.key === "Escape" && onCancel && onCancel());
-    if (!editing) form.addEventListener("focusin", fetchToken);
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      for (const f of Object.values(fields)) setError(f, "");
-      status.hidden = true;
-      submit.disabled = true;
-      submit.textContent = t.sending;
-      const text = body.control.value;
-      const answer = editing
-        ? await api.edit(editing.id, edits.get(editing.id)?.token, text)
-        : await api.post({ ...ref, parent_id: parent ? parent.id : null, author: fields.author.control.value,
-            email: fields.email.control.value, body: text, website: honeypot.value,
-            ...(formToken ? { form_token: formToken } : {}) });
-      submit.disabled = false;
-      submit.textContent = editing ? t.save : t.submit;
-      if (answer.ok) {
-        if (!editing) {
-          author.set(fields.author.control.value.trim(), fields.email.control.value.trim());
-          body.control.value = "";
-          countChars();
-        }
-        return onDone(answer.data, text);
-      }
-      const problems = answer.error.fields || {};
-      for (const name of Object.keys(problems)) if (fields[name]) setError(fields[name], t.fieldErrors[name]);
-      status.textContent = errorMessage(answer.error);
-      status.hidden = false;
-      const first = Object.keys(problems).find((name) => fields[name]);
-      if (first) fields[first].control.focus();
-    });
-    return form;
-  }
+  const commentForm = formMaker({ api, t, ref, errorMessage });
 
   function rememberOwn(data, text) {
     const expires = data.edit_expires_at ? Date.parse(data.edit_expires_at) : Date.now() + 15 * 60000;
