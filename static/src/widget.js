@@ -127,12 +127,16 @@ export function mountThread(container, api) {
     if (answer.ok) showShares(answer.data.shares, answer.data.share_total);
   }
 
-  async function copyLink() {
+  async function copyLink(event) {
+    const label = event.currentTarget.querySelector(".label"); // gone once the handler awaits
     try {
       await navigator.clipboard.writeText(ref.url);
     } catch {
-      return;
+      return announce(t.copyFailed);
     }
+    // Seen and heard: the button says so for a moment, screen readers are told.
+    label.textContent = t.copiedShort;
+    setTimeout(() => (label.textContent = t.networks.copy), 2500);
     announce(t.copied);
     share("copy");
   }

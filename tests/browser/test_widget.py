@@ -181,6 +181,7 @@ def test_reaction_like_and_share_are_counted(page, servers):
         page.locator(W + "[data-network=whatsapp]").click()
     popup.value.close()
     page.locator(W + "[data-network=copy]").click()
+    page.locator(W + "[data-network=copy]", has_text="Lien copié").wait_for()
     page.wait_for_function("""() => document.getElementById('engage-thread').shadowRoot
         .querySelector('[data-network=copy] .count').textContent === '1'""")
 
@@ -266,7 +267,7 @@ def test_widget_waits_until_near_viewport(page, servers):
     assert len(calls) == 1
 
 
-@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("width", [320, 375, 1280])
 def test_screenshots_at_phone_and_desktop_widths(page, servers, width):
     page.set_viewport_size({"width": width, "height": 900})
     open_article(page, servers)
