@@ -13,8 +13,8 @@ import os
 import tempfile
 import time
 
-from sqlalchemy import event
 from flask_migrate import upgrade
+from sqlalchemy import event
 
 from engage import create_app
 from engage.extensions import db
@@ -28,16 +28,25 @@ def seed(comments: int) -> None:
     thread = Thread(site=site, article="a", url="https://bench.example/a", title="Bench")
     db.session.add_all([site, thread])
     db.session.flush()
-    html = render_markdown("Un commentaire **assez** long, « avec » des accents et un lien "
-                           "https://example.org/article — pour que le rendu pèse son poids.")
+    html = render_markdown(
+        "Un commentaire **assez** long, « avec » des accents et un lien "
+        "https://example.org/article — pour que le rendu pèse son poids."
+    )
     roots: list[Comment] = []
     for n in range(comments):
         parent = roots[n % len(roots)] if roots and n % 3 else None
-        comment = Comment(thread_id=thread.id, parent_id=parent.id if parent else None,
-                          root_id=(parent.root_id or parent.id) if parent else None,
-                          depth=parent.depth + 1 if parent else 0, author=f"Lecteur {n}",
-                          body_source="…", body_html=html, status=CommentStatus.APPROVED,
-                          like_count=n % 7, created_at=utcnow())
+        comment = Comment(
+            thread_id=thread.id,
+            parent_id=parent.id if parent else None,
+            root_id=(parent.root_id or parent.id) if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            author=f"Lecteur {n}",
+            body_source="…",
+            body_html=html,
+            status=CommentStatus.APPROVED,
+            like_count=n % 7,
+            created_at=utcnow(),
+        )
         db.session.add(comment)
         db.session.flush()
         if parent is None:
@@ -54,14 +63,12 @@ def main() -> None:
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     url = args.database_url or f"sqlite:///{os.path.join(folder, 'bench.db')}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                      "RATELIMIT_ENABLED": False})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade()
         seed(args.comments)
         statements: list[str] = []
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda *a: statements.append(a[2]))
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         client = app.test_client()
         query = {"site": "bench", "article": "a", "limit": 100}
         first = client.get("/api/v1/thread", query_string=query)
@@ -77,8 +84,10 @@ def main() -> None:
 
         full = rate({})
         revalidated = rate({"If-None-Match": etag})
-    print(f"thread of {args.comments} comments ({listed} top-level listed with their replies),"
-          f" {len(first.data):,} bytes of JSON")
+    print(
+        f"thread of {args.comments} comments ({listed} top-level listed with their replies),"
+        f" {len(first.data):,} bytes of JSON"
+    )
     print(f"SQL statements per view: {per_view}")
     print(f"full answer (200): {full:,.0f} requests/s")
     print(f"revalidated (304): {revalidated:,.0f} requests/s")

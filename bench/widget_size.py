@@ -18,8 +18,10 @@ def main() -> int:
     raw = EMBED.read_bytes()
     compressed = len(gzip.compress(raw, compresslevel=9))
     print(f"static/embed.js: {len(raw):,} bytes raw, {compressed:,} bytes gzipped (-9)")
-    print(f"budget: {BUDGET:,} bytes gzipped -> {'OK' if compressed <= BUDGET else 'OVER BUDGET'}"
-          f" ({compressed / BUDGET:.0%} used)")
+    print(
+        f"budget: {BUDGET:,} bytes gzipped -> {'OK' if compressed <= BUDGET else 'OVER BUDGET'}"
+        f" ({compressed / BUDGET:.0%} used)"
+    )
     return 0 if compressed <= BUDGET else 1
 
 

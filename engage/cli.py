@@ -37,8 +37,13 @@ def init_command() -> None:
 @site_cli.command("add")
 @click.argument("key")
 @click.option("--name", required=True, help="The site's name, shown to moderators.")
-@click.option("--origin", "origins", multiple=True, required=True,
-              help="An origin the site's pages are served from, e.g. https://www.example.org.")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    required=True,
+    help="An origin the site's pages are served from, e.g. https://www.example.org.",
+)
 def site_add(key: str, name: str, origins: tuple[str, ...]) -> None:
     """Add a site that may embed engage."""
     try:
@@ -90,8 +95,10 @@ def moderator_add(email: str, role: str, site_keys: tuple[str, ...], password_st
     except ApiError as error:
         raise _fail(error) from None
     db.session.commit()
-    scope = "every site" if moderator.role == ModeratorRole.ADMIN else (
-        ", ".join(s.key for s in moderator.sites) or "no site yet"
+    scope = (
+        "every site"
+        if moderator.role == ModeratorRole.ADMIN
+        else (", ".join(s.key for s in moderator.sites) or "no site yet")
     )
     click.echo(f"Added {moderator.role.value} {moderator.email} ({scope}).")
 
@@ -121,14 +128,22 @@ def moderator_revoke_tokens(email: str) -> None:
 
 
 @click.command("purge")
-@click.option("--older-than", "days", type=click.IntRange(1, 36500), required=True,
-              metavar="DAYS", help="Retention: personal data older than this is dropped.")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(1, 36500),
+    required=True,
+    metavar="DAYS",
+    help="Retention: personal data older than this is dropped.",
+)
 def purge_command(days: int) -> None:
     """Drop IP hashes, reader hashes and emails older than the retention period."""
     done = privacy.purge(days)
     db.session.commit()
-    click.echo(f"Purged personal data older than {days} days: {done['comments']} comment(s), "
-               f"{done['bans']} expired ban(s), {done['reports']} settled report(s).")
+    click.echo(
+        f"Purged personal data older than {days} days: {done['comments']} comment(s), "
+        f"{done['bans']} expired ban(s), {done['reports']} settled report(s)."
+    )
 
 
 @reader_cli.command("export")

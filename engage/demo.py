@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 
 from flask import Flask
@@ -9,8 +10,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from .extensions import MIGRATIONS_DIRECTORY, db
-from .models import Comment, Site
-from .services import comments, sites
+from .errors import NotFound
+from .models import Comment, ModeratorRole, Site
+from .services import accounts, comments, sites
 from .services.comments import NewComment
 from .services.threads import ArticleRef, find_thread
 
@@ -66,6 +68,8 @@ DEMO_ARTICLES = [
         ],
     },
 ]
+HELD_COMMENT = ("Promo vélo ! https://example.com/a https://example.com/b https://example.com/c")
+DEMO_ADMIN = "admin@demo.local"
 DEMO_ARTICLE = DEMO_ARTICLES[0]["id"]
 DEMO_TITLE = DEMO_ARTICLES[0]["title"]
 
@@ -96,5 +100,21 @@ def prepare_demo(app: Flask, port: int) -> Iterator[str]:
             new = NewComment(article, parent.id if parent else None, author, None, body)
             comment = comments.post_comment(site, new, reader_hash=None, ip_hash=None)
             parent = parent or comment
-        yield f"Seeded {len(SAMPLE_COMMENTS)} comments on {DEMO_ARTICLE!r}"
+        # Three links: the site's rules hold it, so the moderation queue has something to show.
+        held = NewComment(article, None, "Marc", "marc@example.org", HELD_COMMENT)
+        comments.post_comment(site, held, reader_hash=None, ip_hash=None)
+        yield f"Seeded {len(SAMPLE_COMMENTS) + 1} comments on {DEMO_ARTICLE!r}, one held"
+    yield from _demo_admin(port)
     db.session.commit()
+
+
+def _demo_admin(port: int) -> Iterator[str]:
+    # A new password on every run: it is printed, never stored in clear, and only this run's
+    # person knows it (the demo may listen on more than 127.0.0.1).
+    password = secrets.token_urlsafe(12)
+    try:
+        accounts.set_password(accounts.find_moderator(DEMO_ADMIN), password)
+    except NotFound:
+        accounts.add_moderator(DEMO_ADMIN, password, ModeratorRole.ADMIN)
+    yield (f"Moderation: http://127.0.0.1:{port}/moderate/ "
+           f"(sign in as {DEMO_ADMIN}, password {password})")

@@ -54,7 +54,11 @@ class NotFound(ApiError):
 
 
 class ForbiddenOrigin(ApiError):
-    code, status, default_message = "forbidden_origin", 403, "This origin is not registered for the site."
+    code, status, default_message = (
+        "forbidden_origin",
+        403,
+        "This origin is not registered for the site.",
+    )
 
 
 class ThreadClosed(ApiError):
@@ -80,6 +84,11 @@ class Forbidden(ApiError):
 class MethodNotAllowed(ApiError):
     # Not in the contract's list: a client error the contract's codes do not name.
     code, status, default_message = "method_not_allowed", 405, "Method not allowed here."
+
+
+class Conflict(ApiError):
+    # Not in the contract's list: a valid request that the resource's present state refuses.
+    code, status, default_message = "conflict", 409, "The comment's present state refuses this."
 
 
 class PayloadTooLarge(ApiError):

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     Text,
@@ -73,8 +72,14 @@ def _enum_column(enum: type[StrEnum], **kwargs: Any) -> Any:
     # Stored as plain strings (the contract's values) with a CHECK, so a new value is a migration
     # of one constraint rather than of a native enum type that only PostgreSQL has.
     return mapped_column(
-        db.Enum(enum, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
-                create_constraint=True, name=enum.__name__.lower()),
+        db.Enum(
+            enum,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+            create_constraint=True,
+            name=enum.__name__.lower(),
+        ),
         **kwargs,
     )
 
@@ -92,7 +97,9 @@ class Site(db.Model):
     notified_at: Mapped[dt.datetime | None] = mapped_column()
 
     origins: Mapped[list[SiteOrigin]] = relationship(
-        back_populates="site", cascade="all, delete-orphan", order_by="SiteOrigin.id",
+        back_populates="site",
+        cascade="all, delete-orphan",
+        order_by="SiteOrigin.id",
         lazy="selectin",
     )
 

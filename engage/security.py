@@ -14,9 +14,13 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         # Readers' article URLs are nobody's business: send only the origin elsewhere.
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if request.is_secure:  # behind a proxy: ENGAGE_TRUSTED_PROXIES makes X-Forwarded-Proto count
+        if (
+            request.is_secure
+        ):  # behind a proxy: ENGAGE_TRUSTED_PROXIES makes X-Forwarded-Proto count
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.path.startswith("/api/"):
             # JSON is never a page: nothing in it may run, frame or load anything.
-            headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+            headers.setdefault(
+                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
+            )
         return response

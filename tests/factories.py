@@ -13,9 +13,7 @@ SITE_KEY = "lejourpile"
 ORIGIN = "https://lejourpile.fr"
 
 
-def make_site(
-    key: str = SITE_KEY, origins: tuple[str, ...] = (ORIGIN,), **settings: Any
-) -> Site:
+def make_site(key: str = SITE_KEY, origins: tuple[str, ...] = (ORIGIN,), **settings: Any) -> Site:
     site = Site(key=key, name=key.title(), settings=settings)
     site.origins = [SiteOrigin(origin=o) for o in origins]
     db.session.add(site)
@@ -23,7 +21,9 @@ def make_site(
     return site
 
 
-def make_thread(site: Site | None = None, article: str = "2026/11/mali-russie", **kw: Any) -> Thread:
+def make_thread(
+    site: Site | None = None, article: str = "2026/11/mali-russie", **kw: Any
+) -> Thread:
     site = site or make_site()
     origin = next(iter(sorted(site.origin_set)), ORIGIN)
     kw.setdefault("url", f"{origin}/{article}")
@@ -71,8 +71,9 @@ def make_moderator(
     password: str = "un mot de passe solide",
     **kw: Any,
 ) -> Any:
-    from engage.models import Moderator, ModeratorRole
     from werkzeug.security import generate_password_hash
+
+    from engage.models import Moderator, ModeratorRole
 
     # A cheap hash: tests create many moderators; the real one (scrypt) is tested in test_cli.
     cheap = generate_password_hash(password, method="pbkdf2:sha256:1000")

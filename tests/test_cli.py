@@ -28,9 +28,19 @@ def test_init_migrates_the_database(runner):
 
 
 def test_site_add_creates_site_with_origins(runner):
-    result = runner.invoke(args=["site", "add", "lejourpile", "--name", "Le Jour Pile",
-                                 "--origin", "https://www.lejourpile.fr/",
-                                 "--origin", "http://localhost:8000"])
+    result = runner.invoke(
+        args=[
+            "site",
+            "add",
+            "lejourpile",
+            "--name",
+            "Le Jour Pile",
+            "--origin",
+            "https://www.lejourpile.fr/",
+            "--origin",
+            "http://localhost:8000",
+        ]
+    )
 
     assert result.exit_code == 0, result.output
     site = db.session.scalar(select(Site).where(Site.key == "lejourpile"))
@@ -57,8 +67,9 @@ def test_site_add_twice_fails(runner):
     make_site()
     db.session.commit()
 
-    result = runner.invoke(args=["site", "add", "lejourpile", "--name", "x",
-                                 "--origin", "https://a.fr"])
+    result = runner.invoke(
+        args=["site", "add", "lejourpile", "--name", "x", "--origin", "https://a.fr"]
+    )
 
     assert result.exit_code != 0
     assert "exists already" in result.output
@@ -68,8 +79,16 @@ def test_site_set_changes_options_and_adds_origins(runner):
     make_site()
     db.session.commit()
 
-    result = runner.invoke(args=["site", "set", "lejourpile", "moderation=pre", "edit_window=30",
-                                 "origin=https://amp.lejourpile.fr"])
+    result = runner.invoke(
+        args=[
+            "site",
+            "set",
+            "lejourpile",
+            "moderation=pre",
+            "edit_window=30",
+            "origin=https://amp.lejourpile.fr",
+        ]
+    )
 
     assert result.exit_code == 0, result.output
     db.session.expire_all()
@@ -78,8 +97,9 @@ def test_site_set_changes_options_and_adds_origins(runner):
     assert "https://amp.lejourpile.fr" in site.origin_set
 
 
-@pytest.mark.parametrize("option", ["moderation=parfois", "edit_window=-1", "couleur=bleu",
-                                    "moderation"])
+@pytest.mark.parametrize(
+    "option", ["moderation=parfois", "edit_window=-1", "couleur=bleu", "moderation"]
+)
 def test_site_set_with_bad_option_fails_and_changes_nothing(runner, option):
     make_site(moderation="post")
     db.session.commit()
@@ -102,8 +122,16 @@ def test_moderator_add_with_password_stdin_hashes_it(runner):
     db.session.commit()
 
     result = runner.invoke(
-        args=["moderator", "add", "Modo@Example.org", "--role", "moderator", "--site",
-              "lejourpile", "--password-stdin"],
+        args=[
+            "moderator",
+            "add",
+            "Modo@Example.org",
+            "--role",
+            "moderator",
+            "--site",
+            "lejourpile",
+            "--password-stdin",
+        ],
         input="un mot de passe très long\n",
     )
 
@@ -117,8 +145,10 @@ def test_moderator_add_with_password_stdin_hashes_it(runner):
 
 
 def test_moderator_add_prompts_for_password(runner):
-    result = runner.invoke(args=["moderator", "add", "admin@example.org", "--role", "admin"],
-                           input="motdepasse-solide\nmotdepasse-solide\n")
+    result = runner.invoke(
+        args=["moderator", "add", "admin@example.org", "--role", "admin"],
+        input="motdepasse-solide\nmotdepasse-solide\n",
+    )
 
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(Moderator)).role == ModeratorRole.ADMIN
@@ -134,16 +164,19 @@ def test_moderator_add_prompts_for_password(runner):
     ],
 )
 def test_moderator_add_with_bad_input_fails(runner, args, password):
-    result = runner.invoke(args=["moderator", "add", *args, "--password-stdin"],
-                           input=password + "\n")
+    result = runner.invoke(
+        args=["moderator", "add", *args, "--password-stdin"], input=password + "\n"
+    )
 
     assert result.exit_code != 0
     assert db.session.scalar(select(Moderator)) is None
 
 
 def test_moderator_token_prints_token_stored_only_as_hash(runner):
-    runner.invoke(args=["moderator", "add", "a@example.org", "--role", "admin",
-                        "--password-stdin"], input="motdepasse-solide\n")
+    runner.invoke(
+        args=["moderator", "add", "a@example.org", "--role", "admin", "--password-stdin"],
+        input="motdepasse-solide\n",
+    )
 
     result = runner.invoke(args=["moderator", "token", "a@example.org"])
 
@@ -172,8 +205,13 @@ def test_engage_demo_creates_everything_and_serves(tmp_path: Path):
     engage = Path(sys.executable).with_name("engage")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
     env["ENGAGE_INSTANCE_PATH"] = str(tmp_path / "instance")  # not the developer's own demo
-    process = subprocess.Popen([str(engage), "demo", "--port", str(port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [str(engage), "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30

@@ -13,8 +13,14 @@ from engage.config import ConfigError
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("ENGAGE_DATABASE_URL", "ENGAGE_SECRET_KEY", "ENGAGE_RATELIMIT_STORAGE_URI",
-                 "ENGAGE_RATELIMIT_ENABLED", "ENGAGE_REDIS_URL", "ENGAGE_TRUSTED_PROXIES"):
+    for name in (
+        "ENGAGE_DATABASE_URL",
+        "ENGAGE_SECRET_KEY",
+        "ENGAGE_RATELIMIT_STORAGE_URI",
+        "ENGAGE_RATELIMIT_ENABLED",
+        "ENGAGE_REDIS_URL",
+        "ENGAGE_TRUSTED_PROXIES",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -28,7 +34,9 @@ def test_create_app_without_secret_outside_tests_fails_with_clear_message():
 def test_gunicorn_style_start_without_secret_prints_one_line_not_traceback():
     result = subprocess.run(
         [sys.executable, "-c", "from engage import create_app; create_app()"],
-        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
     )
 
     assert result.returncode == 1
@@ -69,8 +77,11 @@ def test_defaults_match_the_contract(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("ENGAGE_TRUSTED_PROXIES", "deux"), ("ENGAGE_TRUSTED_PROXIES", "-1"),
-     ("ENGAGE_RATELIMIT_ENABLED", "peut-être")],
+    [
+        ("ENGAGE_TRUSTED_PROXIES", "deux"),
+        ("ENGAGE_TRUSTED_PROXIES", "-1"),
+        ("ENGAGE_RATELIMIT_ENABLED", "peut-être"),
+    ],
 )
 def test_bad_environment_value_fails_naming_the_variable(monkeypatch, variable, value):
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "s3cret")

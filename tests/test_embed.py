@@ -18,8 +18,11 @@ SOURCES = ROOT / "static" / "src"
 def sources_digest() -> str:
     """The same digest as static/src/build.mjs writes into embed.js's first line."""
     digest = hashlib.sha256()
-    names = sorted(p.name for p in SOURCES.iterdir()
-                   if p.is_file() and (p.suffix in {".js", ".css", ".mjs"} or p.name == "package.json"))
+    names = sorted(
+        p.name
+        for p in SOURCES.iterdir()
+        if p.is_file() and (p.suffix in {".js", ".css", ".mjs"} or p.name == "package.json")
+    )
     for name in names:
         digest.update(f"{name}\0".encode())
         digest.update((SOURCES / name).read_bytes())

@@ -22,8 +22,9 @@ def test_wrong_method_is_json_405_with_allow(client):
 
 
 def test_oversized_body_is_json_413(client):
-    response = client.post("/api/v1/comments", data="x" * (65 * 1024),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/comments", data="x" * (65 * 1024), content_type="application/json"
+    )
 
     assert_error(response, 413, "payload_too_large")
 

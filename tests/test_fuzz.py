@@ -38,8 +38,13 @@ def test_api_never_fails_and_answers_as_documented(app, fuzz_token):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=FUZZ_EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
         def fuzz(case: schemathesis.Case) -> None:
             case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_token}"})
 

@@ -40,8 +40,11 @@ def smtp():
 
 @pytest.fixture
 def app_config(smtp):
-    return {"ENGAGE_SMTP_URL": smtp[1], "ENGAGE_BASE_URL": "https://engage.lejourpile.fr",
-            "ENGAGE_MAIL_FROM": "engage <engage@lejourpile.fr>"}
+    return {
+        "ENGAGE_SMTP_URL": smtp[1],
+        "ENGAGE_BASE_URL": "https://engage.lejourpile.fr",
+        "ENGAGE_MAIL_FROM": "engage <engage@lejourpile.fr>",
+    }
 
 
 @pytest.fixture
@@ -51,8 +54,13 @@ def busy_site(app):
     make_moderator("modo@lejourpile.fr", sites=(site,))
     make_moderator("ailleurs@autre.fr")
     for n in range(30):  # a busy morning: still one mail
-        make_comment(thread, f"À valider {n}", status=CommentStatus.PENDING,
-                     held_reason="pre-moderation", author=f"Lecteur {n}")
+        make_comment(
+            thread,
+            f"À valider {n}",
+            status=CommentStatus.PENDING,
+            held_reason="pre-moderation",
+            author=f"Lecteur {n}",
+        )
     reported = make_comment(thread, "Diffamation", flag_count=1)
     db.session.add(Flag(comment_id=reported.id, reader_hash="r" * 64, reason=FlagReason.ILLEGAL))
     db.session.commit()
@@ -65,7 +73,7 @@ def test_notify_sends_one_digest_per_site_to_its_moderators(runner, smtp, busy_s
     result = runner.invoke(args=["notify"])
 
     assert result.exit_code == 0, result.output
-    (to, message), = sink.messages
+    ((to, message),) = sink.messages
     assert to == ["modo@lejourpile.fr"]
     assert message["Subject"] == "[Lejourpile] 31 comment(s) to moderate"
     body = message.get_payload(decode=True).decode()

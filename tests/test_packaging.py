@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_wheel_contains_templates_static_and_migrations(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     (wheel,) = tmp_path.glob("engage-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -34,12 +35,26 @@ def test_installed_wheel_serves_its_own_templates_and_static(tmp_path):
     """Install the wheel (not editable) beside the checkout and use it from there."""
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path / "dist"), str(ROOT)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     (wheel,) = (tmp_path / "dist").glob("engage-*.whl")
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet",
-                    "--target", str(target), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--quiet",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
     script = """
 import engage, pathlib, sys
 assert pathlib.Path(engage.__file__).is_relative_to(sys.argv[1]), engage.__file__
@@ -52,8 +67,12 @@ with app.test_request_context():
     assert "500" in render_template("errors/error.html", status=500)
 print("ok")
 """
-    result = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True,
-                            text=True, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
-                            cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(target)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+    )
 
     assert result.stdout.strip() == "ok", result.stderr

@@ -30,11 +30,23 @@ def test_ip_is_only_stored_as_keyed_hash(client, site):
 
 def test_purge_drops_old_identifiers_and_keeps_comments(runner, site):
     thread = make_thread(site)
-    old = make_comment(thread, email="a@b.fr", reader_hash="r" * 64, ip_hash="i" * 64,
-                       created_at=utcnow() - dt.timedelta(days=400))
+    old = make_comment(
+        thread,
+        email="a@b.fr",
+        reader_hash="r" * 64,
+        ip_hash="i" * 64,
+        created_at=utcnow() - dt.timedelta(days=400),
+    )
     recent = make_comment(thread, email="c@d.fr", reader_hash="s" * 64, ip_hash="j" * 64)
-    db.session.add(Flag(comment_id=old.id, reader_hash="f" * 64, reason=FlagReason.SPAM,
-                        created_at=utcnow() - dt.timedelta(days=400), resolved_at=utcnow()))
+    db.session.add(
+        Flag(
+            comment_id=old.id,
+            reader_hash="f" * 64,
+            reason=FlagReason.SPAM,
+            created_at=utcnow() - dt.timedelta(days=400),
+            resolved_at=utcnow(),
+        )
+    )
     db.session.commit()
 
     result = runner.invoke(args=["purge", "--older-than", "365"])
@@ -71,8 +83,9 @@ def test_reader_export_prints_their_comments_as_json(runner, site):
 def test_reader_erase_keeps_thread_readable(runner, client, app, mode):
     site = make_site(erasure=mode)
     thread = make_thread(site)
-    mine = make_comment(thread, "À effacer", email="awa@example.org", author="Awa",
-                        ip_hash="i" * 64)
+    mine = make_comment(
+        thread, "À effacer", email="awa@example.org", author="Awa", ip_hash="i" * 64
+    )
     make_comment(thread, "Une réponse", parent=mine, author="Bruno")
     db.session.add(Ban(site_id=site.id, email_hash="x"))
     db.session.commit()

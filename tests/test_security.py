@@ -10,8 +10,10 @@ from tests.api.helpers import post_comment
 from tests.factories import make_site
 
 
-@pytest.mark.parametrize("path", ["/api/v1/thread?site=x&article=a", "/healthz", "/embed.js",
-                                  "/api/v1/openapi.json", "/nope"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/thread?site=x&article=a", "/healthz", "/embed.js", "/api/v1/openapi.json", "/nope"],
+)
 def test_every_answer_has_nosniff_and_referrer_policy(client, path):
     response = client.get(path)
 
@@ -22,7 +24,9 @@ def test_every_answer_has_nosniff_and_referrer_policy(client, path):
 def test_api_answers_forbid_framing_and_loading(client):
     response = client.get("/api/v1/openapi.json")
 
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert (
+        response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    )
 
 
 def test_hsts_only_over_https(client):

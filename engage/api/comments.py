@@ -6,12 +6,11 @@ from flask import Response, g, jsonify, request
 
 from ..errors import NotFound
 from ..extensions import db, limiter
-from ..limits import by_ip, by_reader, named, without_reader
 from ..identity import ip_hash, reader_hash
+from ..limits import by_ip, by_reader, named, without_reader
 from ..models import Comment
 from ..services import comments, spam
-from ..services.sites import settings_of
-from ..services.sites import check_write_origin
+from ..services.sites import check_write_origin, settings_of
 from . import bp, origin_header, use_site
 from .schemas import (
     MAX_ID,
@@ -38,8 +37,7 @@ def _comment_for_write(comment_id: int) -> Comment:
 
 @bp.post("/comments")
 @limiter.limit(named("ENGAGE_LIMIT_COMMENTS"), key_func=by_ip)
-@limiter.limit(named("ENGAGE_LIMIT_COMMENTS"), key_func=by_reader,
-               exempt_when=without_reader)
+@limiter.limit(named("ENGAGE_LIMIT_COMMENTS"), key_func=by_reader, exempt_when=without_reader)
 def post_comment() -> tuple[Response, int]:
     """Post a comment or a reply; 201 with its edit token."""
     data = json_body()
@@ -47,7 +45,10 @@ def post_comment() -> tuple[Response, int]:
     site = use_site(new.article.site)
     check_write_origin(site, origin_header())
     comment = comments.post_comment(
-        site, new, reader_hash=reader_hash(required=False), ip_hash=ip_hash(),
+        site,
+        new,
+        reader_hash=reader_hash(required=False),
+        ip_hash=ip_hash(),
         submission=parse_submission(data),
     )
     body = {
@@ -105,8 +106,7 @@ def unlike_comment(comment_id: int) -> Response:
 
 @bp.post("/comments/<int:comment_id>/flag")
 @limiter.limit(named("ENGAGE_LIMIT_REPORTS"), key_func=by_ip)
-@limiter.limit(named("ENGAGE_LIMIT_REPORTS"), key_func=by_reader,
-               exempt_when=without_reader)
+@limiter.limit(named("ENGAGE_LIMIT_REPORTS"), key_func=by_reader, exempt_when=without_reader)
 def flag_comment(comment_id: int) -> Response:
     """Report a published comment to the moderators, once per reader."""
     comment = _comment_for_write(comment_id)
@@ -120,7 +120,8 @@ def flag_comment(comment_id: int) -> Response:
 def get_form_token() -> Response:
     """Answer a signed token saying when the comment form was shown (a human-speed proof)."""
     site = use_site(request.args.get("site"))
-    response = jsonify({"form_token": spam.form_token(site),
-                        "min_seconds": settings_of(site).spam_min_seconds})
+    response = jsonify(
+        {"form_token": spam.form_token(site), "min_seconds": settings_of(site).spam_min_seconds}
+    )
     response.cache_control.no_store = True
     return response

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Response, jsonify
 
 from ..extensions import db, limiter
-from ..limits import by_ip, named
 from ..identity import reader_hash
+from ..limits import by_ip, named
 from ..models import Reaction, Thread
 from ..services import engagement
 from ..services.sites import check_write_origin

@@ -36,9 +36,14 @@ def _site(key: str | None) -> Any:
 
 
 def flag_json(flag: Flag) -> dict[str, Any]:
-    return {"reason": flag.reason.value, "note": flag.note, "created_at": iso(flag.created_at),
-            "resolved_at": iso(flag.resolved_at), "resolution": flag.resolution,
-            "resolution_reason": flag.resolution_reason}
+    return {
+        "reason": flag.reason.value,
+        "note": flag.note,
+        "created_at": iso(flag.created_at),
+        "resolved_at": iso(flag.resolved_at),
+        "resolution": flag.resolution,
+        "resolution_reason": flag.resolution_reason,
+    }
 
 
 def queue_item_json(comment: Comment, flags: list[Flag]) -> dict[str, Any]:
@@ -48,8 +53,12 @@ def queue_item_json(comment: Comment, flags: list[Flag]) -> dict[str, Any]:
         "id": comment.id,
         "status": comment.status.value,
         "held_reason": comment.held_reason,
-        "article": {"id": thread.article, "title": thread.title, "url": thread.url,
-                    "open": thread.is_open},
+        "article": {
+            "id": thread.article,
+            "title": thread.title,
+            "url": thread.url,
+            "open": thread.is_open,
+        },
         "parent_id": comment.parent_id,
         "author": comment.author,
         "email": comment.email,
@@ -64,17 +73,24 @@ def queue_item_json(comment: Comment, flags: list[Flag]) -> dict[str, Any]:
 
 
 def audit_json(event: AuditEvent) -> dict[str, Any]:
-    return {"id": event.id, "at": iso(event.created_at), "actor": event.actor,
-            "action": event.action, "comment_id": event.comment_id,
-            "thread_id": event.thread_id, "details": event.details}
+    return {
+        "id": event.id,
+        "at": iso(event.created_at),
+        "actor": event.actor,
+        "action": event.action,
+        "comment_id": event.comment_id,
+        "thread_id": event.thread_id,
+        "details": event.details,
+    }
 
 
 def _choice(value: Any, enum: Any, field: str) -> Any:
     try:
         return enum(value)
     except ValueError:
-        raise ValidationError(f"Unknown {field}.",
-                              fields={field: f"one of {', '.join(m.value for m in enum)}"}) from None
+        raise ValidationError(
+            f"Unknown {field}.", fields={field: f"one of {', '.join(m.value for m in enum)}"}
+        ) from None
 
 
 @bp.get("/mod/queue")
@@ -87,15 +103,21 @@ def get_queue() -> Response:
     if order not in (None, "oldest", "newest"):
         raise ValidationError("Unknown order.", fields={"order": "oldest or newest"})
     page = moderation.read_queue(
-        site, queue, oldest_first=None if order is None else order == "oldest",
-        article=request.args.get("article") or None, cursor=request.args.get("cursor") or None,
+        site,
+        queue,
+        oldest_first=None if order is None else order == "oldest",
+        article=request.args.get("article") or None,
+        cursor=request.args.get("cursor") or None,
     )
-    return jsonify({
-        "site": site.key, "queue": queue.value,
-        "counts": moderation.queue_counts(site),
-        "items": [queue_item_json(c, page.flags.get(c.id, [])) for c in page.comments],
-        "next_cursor": page.next_cursor,
-    })
+    return jsonify(
+        {
+            "site": site.key,
+            "queue": queue.value,
+            "counts": moderation.queue_counts(site),
+            "items": [queue_item_json(c, page.flags.get(c.id, [])) for c in page.comments],
+            "next_cursor": page.next_cursor,
+        }
+    )
 
 
 def _reason(data: dict[str, Any]) -> str:
@@ -152,11 +174,21 @@ def post_ban() -> tuple[Response, int]:
     assert comment_id is not None  # required: raise_errors refused its absence
     comment = moderation.comment_for(g.moderator, comment_id)
     if comment.thread.site_id != site.id:
-        raise ValidationError("The comment is not on this site.", fields={"comment_id": "other site"})
-    ban, rejected = moderation.ban_author(g.moderator, comment, days=days, reason=_reason(data),
-                                          reject_comments=reject)
-    body = {"ban": {"id": ban.id, "site": site.key, "comment_id": comment.id,
-                    "expires_at": iso(ban.expires_at)}, "rejected_comments": rejected}
+        raise ValidationError(
+            "The comment is not on this site.", fields={"comment_id": "other site"}
+        )
+    ban, rejected = moderation.ban_author(
+        g.moderator, comment, days=days, reason=_reason(data), reject_comments=reject
+    )
+    body = {
+        "ban": {
+            "id": ban.id,
+            "site": site.key,
+            "comment_id": comment.id,
+            "expires_at": iso(ban.expires_at),
+        },
+        "rejected_comments": rejected,
+    }
     db.session.commit()
     return jsonify(body), 201
 
@@ -184,5 +216,10 @@ def get_audit() -> Response:
     if raw is not None and not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
         raise ValidationError("cursor is not valid", fields={"cursor": "invalid"})
     events, next_cursor = moderation.audit_log(site, int(raw) if raw else None)
-    return jsonify({"site": site.key, "events": [audit_json(e) for e in events],
-                    "next_cursor": str(next_cursor) if next_cursor else None})
+    return jsonify(
+        {
+            "site": site.key,
+            "events": [audit_json(e) for e in events],
+            "next_cursor": str(next_cursor) if next_cursor else None,
+        }
+    )

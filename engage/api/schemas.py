@@ -1,4 +1,4 @@
-"""The API's one gate in and one gate out: parse request JSON into dataclasses, serialise by allow-list."""
+"""The API's one gate in and one gate out: parse JSON into dataclasses, serialise by allow-list."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from typing import Any
 from flask import request
 
 from ..errors import ValidationError
-from ..models import Comment, FlagReason, Reaction, ShareNetwork, Thread
 from ..identity import client_ip
+from ..models import Comment, FlagReason, Reaction, ShareNetwork, Thread
 from ..services.comments import CommentEdit, NewComment
-from ..services.spam import Submission
 from ..services.engagement import SHARE_TARGETS
+from ..services.spam import Submission
 from ..services.threads import SORTS, ArticleRef, ThreadPage
 
 # Control characters, lone surrogates (broken JSON escapes) and bidirectional overrides
@@ -102,8 +102,9 @@ class Fields:
             self.errors[name] = "not an email address"
         return value or None
 
-    def integer(self, name: str, low: int, high: int, *, required: bool = False,
-                message: str = "") -> int | None:
+    def integer(
+        self, name: str, low: int, high: int, *, required: bool = False, message: str = ""
+    ) -> int | None:
         """Read a whole number in [low, high]; JSON's 7.0 counts as 7, true does not."""
         value = self.data.get(name)
         if value is None:
@@ -215,7 +216,12 @@ class ThreadQuery:
 def _article_id(raw: str | None) -> str | None:
     """Return an article id as writes store it (trimmed, NFC), or None when it is not valid."""
     article = unicodedata.normalize("NFC", (raw or "").strip())
-    if not article or len(article) > 255 or _CONTROL.search(article) or _LINE_BREAKS.search(article):
+    if (
+        not article
+        or len(article) > 255
+        or _CONTROL.search(article)
+        or _LINE_BREAKS.search(article)
+    ):
         return None
     return article
 
@@ -249,7 +255,9 @@ def parse_article_query() -> tuple[str, str]:
     """Parse ?site=S&article=A; validation_error when the article is missing or invalid."""
     article = _article_id(request.args.get("article"))
     if article is None:
-        raise ValidationError("The article id is not valid.", fields={"article": "1-255 characters"})
+        raise ValidationError(
+            "The article id is not valid.", fields={"article": "1-255 characters"}
+        )
     return request.args.get("site", ""), article
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .spec_mod import MOD_PARAMETERS, MOD_PATHS, MOD_SCHEMAS, SECURITY_SCHEMES
 from .spec_components import (
     ETAG_HEADER,
     PARAMETERS,
@@ -15,6 +14,7 @@ from .spec_components import (
     json_content,
     params,
 )
+from .spec_mod import MOD_PARAMETERS, MOD_PATHS, MOD_SCHEMAS, SECURITY_SCHEMES
 
 # What any write can answer besides its own errors; with a JSON body, payload_too_large too.
 WRITE_ERRORS = ("forbidden_origin", "rate_limited", "unavailable")

@@ -22,6 +22,7 @@ ERRORS: tuple[type[errors.ApiError], ...] = (
     errors.Unauthorized,
     errors.Forbidden,
     errors.MethodNotAllowed,
+    errors.Conflict,
     errors.PayloadTooLarge,
     errors.RateLimited,
     errors.Unavailable,
@@ -120,12 +121,14 @@ _LINES = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
 _VISIBLE = r"(?=[\s\S]*[^\s\u200b-\u200d\u2060\ufeff\u00ad])"
 
 
-def _text(min_length: int, max_length: int, description: str = "", *,
-          multiline: bool = False) -> Json:
+def _text(
+    min_length: int, max_length: int, description: str = "", *, multiline: bool = False
+) -> Json:
     allowed = _LINES if multiline else _LINE
     pattern = f"^{_VISIBLE if min_length else ''}{allowed}*$"
-    return _typed("string", description, minLength=min_length, maxLength=max_length,
-                  pattern=pattern)
+    return _typed(
+        "string", description, minLength=min_length, maxLength=max_length, pattern=pattern
+    )
 
 
 def _counters(names: list[str], what: str) -> Json:
@@ -147,8 +150,11 @@ ETAG_HEADER: Json = {
     "description": 'A weak validator (`W/"…"`) for `If-None-Match`.',
     "schema": {"type": "string"},
 }
-SITE_KEY: Json = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$",
-                  "description": "The site key; unknown: 404 `unknown_site`."}
+SITE_KEY: Json = {
+    "type": "string",
+    "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$",
+    "description": "The site key; unknown: 404 `unknown_site`.",
+}
 ARTICLE_REF: Json = {
     "site": SITE_KEY,
     "article": ARTICLE,
@@ -264,11 +270,16 @@ SCHEMAS: Json = {
         },
         optional=("title", "parent_id", "email", "website", "form_token"),
     ),
-    "FormToken": _object({
-        "form_token": {"type": "string"},
-        "min_seconds": _typed("integer", "A comment sent sooner after the form was shown "
-                              "counts as too fast.", minimum=0),
-    }),
+    "FormToken": _object(
+        {
+            "form_token": {"type": "string"},
+            "min_seconds": _typed(
+                "integer",
+                "A comment sent sooner after the form was shown counts as too fast.",
+                minimum=0,
+            ),
+        }
+    ),
     "CommentEdit": _object(
         {"body": _text(1, 5000, "The new body, as for a new comment.", multiline=True)}
     ),
@@ -293,8 +304,10 @@ SCHEMAS: Json = {
     "NewFlag": _object(
         {
             "reason": {"type": "string", "enum": [r.value for r in FlagReason]},
-            "note": {**_text(0, 2000, "For the moderators.", multiline=True),
-                     "type": ["string", "null"]},
+            "note": {
+                **_text(0, 2000, "For the moderators.", multiline=True),
+                "type": ["string", "null"],
+            },
         },
         optional=("note",),
     ),

@@ -29,88 +29,142 @@ SECURITY_SCHEMES: Json = {
 }
 # Every moderation call can fail these ways besides its own.
 COMMON = ("unauthorized", "forbidden", "unavailable")
-REASON: Json = _text(0, 2000, "Why: recorded in the audit log and, for reports, as the decision.",
-                     multiline=True)
+REASON: Json = _text(
+    0, 2000, "Why: recorded in the audit log and, for reports, as the decision.", multiline=True
+)
 
 MOD_PARAMETERS: Json = {
     "mod_site": _param("site", "query", SITE_KEY, required=True),
-    "queue": _param("queue", "query",
-                    {"type": "string", "enum": [q.value for q in Queue], "default": "pending"}),
-    "order": _param("order", "query", {"type": "string", "enum": ["oldest", "newest"]},
-                    "Default: oldest first for pending and reported, newest first otherwise."),
-    "mod_article": _param("article", "query", {"type": "string", "maxLength": 255},
-                          "Only this article's comments."),
-    "mod_cursor": _param("cursor", "query", {"type": "string", "maxLength": 200},
-                         "A previous page's `next_cursor`."),
+    "queue": _param(
+        "queue", "query", {"type": "string", "enum": [q.value for q in Queue], "default": "pending"}
+    ),
+    "order": _param(
+        "order",
+        "query",
+        {"type": "string", "enum": ["oldest", "newest"]},
+        "Default: oldest first for pending and reported, newest first otherwise.",
+    ),
+    "mod_article": _param(
+        "article", "query", {"type": "string", "maxLength": 255}, "Only this article's comments."
+    ),
+    "mod_cursor": _param(
+        "cursor", "query", {"type": "string", "maxLength": 200}, "A previous page's `next_cursor`."
+    ),
     "action": _param("action", "path", {"type": "string", "enum": [a.value for a in Action]}),
 }
 
-_REPORT = _object({
-    "reason": {"type": "string"}, "note": {"type": "string"}, "created_at": TIME,
-    "resolved_at": {**TIME, "type": ["string", "null"]},
-    "resolution": {"type": ["string", "null"], "description": "The action that settled it."},
-    "resolution_reason": {"type": ["string", "null"]},
-})
+_REPORT = _object(
+    {
+        "reason": {"type": "string"},
+        "note": {"type": "string"},
+        "created_at": TIME,
+        "resolved_at": {**TIME, "type": ["string", "null"]},
+        "resolution": {"type": ["string", "null"], "description": "The action that settled it."},
+        "resolution_reason": {"type": ["string", "null"]},
+    }
+)
 
 MOD_SCHEMAS: Json = {
-    "QueueItem": _object({
-        "id": ID,
-        "status": {"type": "string"},
-        "held_reason": {"type": ["string", "null"], "description": "The rule that held it."},
-        "article": _object({"id": {"type": "string"}, "title": {"type": "string"},
-                            "url": {"type": "string"}, "open": {"type": "boolean"}}),
-        "parent_id": {"type": ["integer", "null"]},
-        "author": {"type": "string"},
-        "email": {"type": ["string", "null"], "description": "Private: moderators only."},
-        "body_html": {"type": "string"},
-        "created_at": TIME,
-        "edited_at": {**TIME, "type": ["string", "null"]},
-        "likes": {"type": "integer"},
-        "featured": {"type": "boolean"},
-        "report_count": {"type": "integer"},
-        "reports": {"type": "array", "items": _REPORT,
-                    "description": "Reports of illegal content (EU DSA) first."},
-    }),
-    "QueuePage": _object({
-        "site": {"type": "string"},
-        "queue": {"type": "string"},
-        "counts": _object({q.value: {"type": "integer"} for q in Queue}),
-        "items": {"type": "array", "items": schema_ref("QueueItem")},
-        "next_cursor": {"type": ["string", "null"]},
-    }),
+    "QueueItem": _object(
+        {
+            "id": ID,
+            "status": {"type": "string"},
+            "held_reason": {"type": ["string", "null"], "description": "The rule that held it."},
+            "article": _object(
+                {
+                    "id": {"type": "string"},
+                    "title": {"type": "string"},
+                    "url": {"type": "string"},
+                    "open": {"type": "boolean"},
+                }
+            ),
+            "parent_id": {"type": ["integer", "null"]},
+            "author": {"type": "string"},
+            "email": {"type": ["string", "null"], "description": "Private: moderators only."},
+            "body_html": {"type": "string"},
+            "created_at": TIME,
+            "edited_at": {**TIME, "type": ["string", "null"]},
+            "likes": {"type": "integer"},
+            "featured": {"type": "boolean"},
+            "report_count": {"type": "integer"},
+            "reports": {
+                "type": "array",
+                "items": _REPORT,
+                "description": "Reports of illegal content (EU DSA) first.",
+            },
+        }
+    ),
+    "QueuePage": _object(
+        {
+            "site": {"type": "string"},
+            "queue": {"type": "string"},
+            "counts": _object({q.value: {"type": "integer"} for q in Queue}),
+            "items": {"type": "array", "items": schema_ref("QueueItem")},
+            "next_cursor": {"type": ["string", "null"]},
+        }
+    ),
     "ModAction": _object({"reason": REASON}, optional=("reason",)),
     "ActedComment": _object({"comment": schema_ref("QueueItem")}),
-    "BulkAction": _object({
-        "ids": {"type": "array", "items": ID, "minItems": 1, "maxItems": 200},
-        "action": {"type": "string", "enum": [a.value for a in Action]},
-        "reason": REASON,
-    }, optional=("reason",)),
+    "BulkAction": _object(
+        {
+            "ids": {"type": "array", "items": ID, "minItems": 1, "maxItems": 200},
+            "action": {"type": "string", "enum": [a.value for a in Action]},
+            "reason": REASON,
+        },
+        optional=("reason",),
+    ),
     "BulkDone": _object({"action": {"type": "string"}, "ids": {"type": "array", "items": ID}}),
-    "NewBan": _object({
-        "site": SITE_KEY,
-        "comment_id": ID,
-        "days": _typed("integer", "Absent: for ever.", minimum=1, maximum=36500),
-        "reason": REASON,
-        "reject_comments": _typed("boolean", "Also reject the author's comments waiting or "
-                                  "visible on the site.", default=False),
-    }, optional=("days", "reason", "reject_comments")),
-    "BanDone": _object({
-        "ban": _object({"id": ID, "site": {"type": "string"}, "comment_id": ID,
-                        "expires_at": {**TIME, "type": ["string", "null"]}}),
-        "rejected_comments": {"type": "integer"},
-    }),
+    "NewBan": _object(
+        {
+            "site": SITE_KEY,
+            "comment_id": ID,
+            "days": _typed("integer", "Absent: for ever.", minimum=1, maximum=36500),
+            "reason": REASON,
+            "reject_comments": _typed(
+                "boolean",
+                "Also reject the author's comments waiting or visible on the site.",
+                default=False,
+            ),
+        },
+        optional=("days", "reason", "reject_comments"),
+    ),
+    "BanDone": _object(
+        {
+            "ban": _object(
+                {
+                    "id": ID,
+                    "site": {"type": "string"},
+                    "comment_id": ID,
+                    "expires_at": {**TIME, "type": ["string", "null"]},
+                }
+            ),
+            "rejected_comments": {"type": "integer"},
+        }
+    ),
     "ThreadRef": _object({"site": SITE_KEY, "article": _text(1, 255)}),
-    "ThreadState": _object({"site": {"type": "string"}, "article": {"type": "string"},
-                            "open": {"type": "boolean"}}),
-    "AuditPage": _object({
-        "site": {"type": "string"},
-        "events": {"type": "array", "items": _object({
-            "id": ID, "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
-            "comment_id": {"type": ["integer", "null"]},
-            "thread_id": {"type": ["integer", "null"]}, "details": {"type": "object"},
-        })},
-        "next_cursor": {"type": ["string", "null"]},
-    }),
+    "ThreadState": _object(
+        {"site": {"type": "string"}, "article": {"type": "string"}, "open": {"type": "boolean"}}
+    ),
+    "AuditPage": _object(
+        {
+            "site": {"type": "string"},
+            "events": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "id": ID,
+                        "at": TIME,
+                        "actor": {"type": "string"},
+                        "action": {"type": "string"},
+                        "comment_id": {"type": ["integer", "null"]},
+                        "thread_id": {"type": ["integer", "null"]},
+                        "details": {"type": "object"},
+                    }
+                ),
+            },
+            "next_cursor": {"type": ["string", "null"]},
+        }
+    ),
 }
 
 
@@ -130,41 +184,74 @@ def _params(*names: str) -> list[Json]:
 
 
 MOD_PATHS: Json = {
-    "/api/v1/mod/queue": {"get": _operation(
-        "get_queue", "One page of a moderation queue",
-        {"200": json_answer("The page, with the counts of every queue.", "QueuePage")},
-        "validation_error", "unknown_site",
-        parameters=_params("mod_site", "queue", "order", "mod_article", "mod_cursor"),
-    )},
-    "/api/v1/mod/comments/{comment_id}/{action}": {"post": _operation(
-        "act_on_comment", "Approve, reject, mark as spam, delete, feature or unfeature",
-        {"200": json_answer("The comment after the action.", "ActedComment")},
-        "validation_error", "not_found", "payload_too_large",
-        parameters=_params("comment_id", "action"),
-        requestBody={"required": False, "content": json_body("ModAction")["content"]},
-    )},
-    "/api/v1/mod/comments/bulk": {"post": _operation(
-        "act_in_bulk", "One action on many comments: all or none",
-        {"200": json_answer("Done.", "BulkDone")},
-        "validation_error", "not_found", "payload_too_large", requestBody=json_body("BulkAction"),
-    )},
-    "/api/v1/mod/bans": {"post": _operation(
-        "post_ban", "Ban a comment's author (reader, email and IP, hashed) from the site",
-        {"201": json_answer("Banned.", "BanDone")},
-        "validation_error", "unknown_site", "not_found", "payload_too_large",
-        requestBody=json_body("NewBan"),
-    )},
-    "/api/v1/mod/threads/{change}": {"post": _operation(
-        "change_thread", "Close or reopen an article's comments",
-        {"200": json_answer("The thread now.", "ThreadState")},
-        "validation_error", "unknown_site", "not_found", "payload_too_large",
-        parameters=[_param("change", "path", {"type": "string", "enum": ["close", "open"]})],
-        requestBody=json_body("ThreadRef"),
-    )},
-    "/api/v1/mod/audit": {"get": _operation(
-        "get_audit", "Who did what, when: the site's audit log, newest first",
-        {"200": json_answer("A page of the log.", "AuditPage")},
-        "validation_error", "unknown_site",
-        parameters=_params("mod_site") + [_param("cursor", "query", {"type": "string"})],
-    )},
+    "/api/v1/mod/queue": {
+        "get": _operation(
+            "get_queue",
+            "One page of a moderation queue",
+            {"200": json_answer("The page, with the counts of every queue.", "QueuePage")},
+            "validation_error",
+            "unknown_site",
+            parameters=_params("mod_site", "queue", "order", "mod_article", "mod_cursor"),
+        )
+    },
+    "/api/v1/mod/comments/{comment_id}/{action}": {
+        "post": _operation(
+            "act_on_comment",
+            "Approve, reject, mark as spam, delete, feature or unfeature",
+            {"200": json_answer("The comment after the action.", "ActedComment")},
+            "validation_error",
+            "not_found",
+            "conflict",
+            "payload_too_large",
+            parameters=_params("comment_id", "action"),
+            requestBody={"required": False, "content": json_body("ModAction")["content"]},
+        )
+    },
+    "/api/v1/mod/comments/bulk": {
+        "post": _operation(
+            "act_in_bulk",
+            "One action on many comments: all or none",
+            {"200": json_answer("Done.", "BulkDone")},
+            "validation_error",
+            "not_found",
+            "conflict",
+            "payload_too_large",
+            requestBody=json_body("BulkAction"),
+        )
+    },
+    "/api/v1/mod/bans": {
+        "post": _operation(
+            "post_ban",
+            "Ban a comment's author (reader, email and IP, hashed) from the site",
+            {"201": json_answer("Banned.", "BanDone")},
+            "validation_error",
+            "unknown_site",
+            "not_found",
+            "payload_too_large",
+            requestBody=json_body("NewBan"),
+        )
+    },
+    "/api/v1/mod/threads/{change}": {
+        "post": _operation(
+            "change_thread",
+            "Close or reopen an article's comments",
+            {"200": json_answer("The thread now.", "ThreadState")},
+            "validation_error",
+            "unknown_site",
+            "not_found",
+            "payload_too_large",
+            parameters=[_param("change", "path", {"type": "string", "enum": ["close", "open"]})],
+            requestBody=json_body("ThreadRef"),
+        )
+    },
+    "/api/v1/mod/audit": {
+        "get": _operation(
+            "get_audit",
+            "Who did what, when: the site's audit log, newest first",
+            {"200": json_answer("A page of the log.", "AuditPage")},
+            "validation_error",
+            "unknown_site",
+            parameters=_params("mod_site") + [_param("cursor", "query", {"type": "string"})],
+        )
+    },
 }

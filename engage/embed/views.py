@@ -32,8 +32,11 @@ def embed_js() -> Response:
     """Serve the widget; immutable when asked for by its current version (?v=…)."""
     versioned = request.args.get("v") == embed_version()
     response = send_from_directory(
-        current_app.static_folder or "", "embed.js", mimetype="text/javascript",
-        max_age=31536000 if versioned else 300, conditional=True,
+        current_app.static_folder or "",
+        "embed.js",
+        mimetype="text/javascript",
+        max_age=31536000 if versioned else 300,
+        conditional=True,
     )
     if versioned:
         response.cache_control.immutable = True
@@ -60,13 +63,22 @@ def demo_article(article: str | None = None) -> str:
     page = next((a for a in DEMO_ARTICLES if a["id"] == article), None)
     if page is None:
         abort(404)
-    return render_template("embed/demo_article.html", article=page, articles=DEMO_ARTICLES,
-                           site_key=current_app.config["ENGAGE_DEMO_SITE"], version=embed_version())
+    return render_template(
+        "embed/demo_article.html",
+        article=page,
+        articles=DEMO_ARTICLES,
+        site_key=current_app.config["ENGAGE_DEMO_SITE"],
+        version=embed_version(),
+    )
 
 
 @bp.get("/articles")
 def demo_listing() -> str:
     """Show a listing page whose comment counts come from one request (demo only)."""
     _demo_only()
-    return render_template("embed/demo_listing.html", articles=DEMO_ARTICLES,
-                           site_key=current_app.config["ENGAGE_DEMO_SITE"], version=embed_version())
+    return render_template(
+        "embed/demo_listing.html",
+        articles=DEMO_ARTICLES,
+        site_key=current_app.config["ENGAGE_DEMO_SITE"],
+        version=embed_version(),
+    )

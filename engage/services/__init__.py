@@ -1,1 +1,2 @@
-"""Business rules as typed functions: they query and change models, flush, raise ApiError, never commit."""
+"""Business rules as typed functions: they query and change models, flush, raise ApiError,
+and never commit."""

@@ -33,6 +33,7 @@ class NewComment:
 class CommentEdit:
     body: str
 
+
 EDITABLE = frozenset({CommentStatus.APPROVED, CommentStatus.PENDING})
 
 
@@ -96,8 +97,15 @@ def post_comment(
             )
 
     signal = spam.check(
-        site, settings, submission or spam.Submission(), author=new.author, email=new.email,
-        body=new.body, permalink=thread.url, reader_hash=reader_hash, ip_hash=ip_hash,
+        site,
+        settings,
+        submission or spam.Submission(),
+        author=new.author,
+        email=new.email,
+        body=new.body,
+        permalink=thread.url,
+        reader_hash=reader_hash,
+        ip_hash=ip_hash,
     )
     body_html = render_markdown(new.body)
     first = settings.hold_first_comment and rules.is_first_comment(site.id, reader_hash, new.email)
@@ -184,8 +192,12 @@ def delete_comment(comment: Comment, token: str | None) -> None:
     """
     _authorised(comment, token)
     deleted = moderation.set_status(
-        comment, CommentStatus.DELETED, only_from=EDITABLE,
-        body_source="", body_html="", email=None,
+        comment,
+        CommentStatus.DELETED,
+        only_from=EDITABLE,
+        body_source="",
+        body_html="",
+        email=None,
     )
     if not deleted:  # a concurrent request deleted or hid it first
         raise BadToken("This comment can no longer be changed.")
@@ -244,14 +256,19 @@ def flag(
         raise NotFound("No such comment.")
     try:
         with db.session.begin_nested():
-            db.session.add(Flag(comment_id=comment.id, reader_hash=reader_hash, ip_hash=ip_hash,
-                                reason=reason, note=note))
+            db.session.add(
+                Flag(
+                    comment_id=comment.id,
+                    reader_hash=reader_hash,
+                    ip_hash=ip_hash,
+                    reason=reason,
+                    note=note,
+                )
+            )
     except IntegrityError:
         return False  # reported already by this reader
     db.session.execute(
-        update(Comment)
-        .where(Comment.id == comment.id)
-        .values(flag_count=Comment.flag_count + 1),
+        update(Comment).where(Comment.id == comment.id).values(flag_count=Comment.flag_count + 1),
         execution_options={"synchronize_session": False},
     )
     db.session.expire(comment, ["flag_count"])
@@ -259,12 +276,15 @@ def flag(
     if not threshold or comment.flag_count < threshold:
         return False
     reporters = db.session.scalar(
-        select(func.count(func.distinct(Flag.ip_hash)))
-        .where(Flag.comment_id == comment.id, Flag.resolved_at.is_(None))
+        select(func.count(func.distinct(Flag.ip_hash))).where(
+            Flag.comment_id == comment.id, Flag.resolved_at.is_(None)
+        )
     )
     if (reporters or 0) < threshold:
         return False
     return moderation.set_status(
-        comment, CommentStatus.PENDING, only_from=frozenset({CommentStatus.APPROVED}),
+        comment,
+        CommentStatus.PENDING,
+        only_from=frozenset({CommentStatus.APPROVED}),
         held_reason=f"reported by {reporters} people",
     )

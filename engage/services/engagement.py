@@ -54,7 +54,9 @@ def set_reaction(site: Site, ref: ArticleRef, reader_hash: str, reaction: Reacti
         previous = existing.reaction
         existing.reaction = reaction
         db.session.flush()
-        threads.bump(thread, **{f"reactions_{previous.value}": -1, f"reactions_{reaction.value}": 1})
+        threads.bump(
+            thread, **{f"reactions_{previous.value}": -1, f"reactions_{reaction.value}": 1}
+        )
     return thread
 
 

@@ -27,14 +27,21 @@ MAX_LISTED = 10
 
 def recipients(site: Site) -> list[str]:
     """Return the e-mails of the site's active moderators (its admins when it has none)."""
-    moderators = [m for m in db.session.scalars(
-        select(Moderator).where(Moderator.is_active.is_(True)).order_by(Moderator.email)
-    ) if site in m.sites]
+    moderators = [
+        m
+        for m in db.session.scalars(
+            select(Moderator).where(Moderator.is_active.is_(True)).order_by(Moderator.email)
+        )
+        if site in m.sites
+    ]
     if not moderators:
-        moderators = list(db.session.scalars(
-            select(Moderator).where(Moderator.is_active.is_(True),
-                                    Moderator.role == ModeratorRole.ADMIN)
-        ))
+        moderators = list(
+            db.session.scalars(
+                select(Moderator).where(
+                    Moderator.is_active.is_(True), Moderator.role == ModeratorRole.ADMIN
+                )
+            )
+        )
     return [m.email for m in moderators]
 
 
@@ -42,9 +49,11 @@ def _newest_waiting(site: Site) -> Comment | None:
     return db.session.scalar(
         select(Comment)
         .join(Thread, Comment.thread_id == Thread.id)
-        .where(Thread.site_id == site.id,
-               moderation._queue_filter(site, Queue.PENDING) | moderation._queue_filter(
-                   site, Queue.REPORTED))
+        .where(
+            Thread.site_id == site.id,
+            moderation._queue_filter(site, Queue.PENDING)
+            | moderation._queue_filter(site, Queue.REPORTED),
+        )
         .order_by(Comment.id.desc())
         .limit(1)
     )
@@ -80,8 +89,10 @@ def digest(site: Site, base_url: str) -> EmailMessage | None:
             lines.append(f"{title}:")
             for comment in items:
                 why = ", ".join(sorted({f.reason.value for f in page.flags.get(comment.id, [])}))
-                lines.append(f"- {comment.author} on “{comment.thread.title or comment.thread.article}”"
-                             f" ({why or comment.held_reason or 'held'})")
+                lines.append(
+                    f"- {comment.author} on “{comment.thread.title or comment.thread.article}”"
+                    f" ({why or comment.held_reason or 'held'})"
+                )
             lines.append("")
     message = EmailMessage()
     message["Subject"] = f"[{site.name}] {waiting} comment(s) to moderate"
@@ -94,8 +105,12 @@ def smtp_client(url: str) -> smtplib.SMTP:
     """Open an SMTP connection from smtp://, smtp+starttls:// or smtps://user:pass@host:port."""
     parts = urlsplit(url)
     if parts.scheme == "smtps":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(parts.hostname or "localhost", parts.port or 465,
-                                                context=ssl.create_default_context(), timeout=10)
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            parts.hostname or "localhost",
+            parts.port or 465,
+            context=ssl.create_default_context(),
+            timeout=10,
+        )
     else:
         client = smtplib.SMTP(parts.hostname or "localhost", parts.port or 25, timeout=10)
         if parts.scheme == "smtp+starttls":

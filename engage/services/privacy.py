@@ -24,8 +24,11 @@ def purge(older_than_days: int, now: dt.datetime | None = None) -> dict[str, int
     comments = db.session.execute(
         update(Comment)
         .where(Comment.created_at < cutoff)
-        .where((Comment.ip_hash.is_not(None)) | (Comment.reader_hash.is_not(None))
-               | (Comment.email.is_not(None)))
+        .where(
+            (Comment.ip_hash.is_not(None))
+            | (Comment.reader_hash.is_not(None))
+            | (Comment.email.is_not(None))
+        )
         .values(ip_hash=None, reader_hash=None, email=None)
     )
     expired_bans = db.session.execute(
@@ -36,21 +39,25 @@ def purge(older_than_days: int, now: dt.datetime | None = None) -> dict[str, int
     # A settled report older than the retention needs no reporter identity any more.
     flags = db.session.execute(
         update(Flag)
-        .where(Flag.created_at < cutoff, Flag.resolved_at.is_not(None),
-               Flag.reader_hash != "")
+        .where(Flag.created_at < cutoff, Flag.resolved_at.is_not(None), Flag.reader_hash != "")
         .values(reader_hash="")
     )
-    return {"comments": comments.rowcount, "bans": expired_bans.rowcount,  # type: ignore[attr-defined]
-            "reports": flags.rowcount}  # type: ignore[attr-defined]
+    return {
+        "comments": comments.rowcount,
+        "bans": expired_bans.rowcount,  # type: ignore[attr-defined]
+        "reports": flags.rowcount,
+    }  # type: ignore[attr-defined]
 
 
 def _comments_of(email: str) -> list[Comment]:
-    return list(db.session.scalars(
-        select(Comment)
-        .where(func.lower(Comment.email) == email.strip().lower())
-        .options(joinedload(Comment.thread).joinedload(Thread.site))
-        .order_by(Comment.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(func.lower(Comment.email) == email.strip().lower())
+            .options(joinedload(Comment.thread).joinedload(Thread.site))
+            .order_by(Comment.id)
+        )
+    )
 
 
 def export(email: str) -> dict[str, Any]:
@@ -61,16 +68,28 @@ def export(email: str) -> dict[str, Any]:
     return {
         "email": email.strip().lower(),
         "comments": [
-            {"id": c.id, "site": c.thread.site.key, "article": c.thread.article,
-             "url": c.thread.url, "author": c.author, "body": c.body_source,
-             "status": c.status.value, "created_at": c.created_at.isoformat(),
-             "edited_at": c.edited_at.isoformat() if c.edited_at else None,
-             "ip_address_kept": c.ip_hash is not None}
+            {
+                "id": c.id,
+                "site": c.thread.site.key,
+                "article": c.thread.article,
+                "url": c.thread.url,
+                "author": c.author,
+                "body": c.body_source,
+                "status": c.status.value,
+                "created_at": c.created_at.isoformat(),
+                "edited_at": c.edited_at.isoformat() if c.edited_at else None,
+                "ip_address_kept": c.ip_hash is not None,
+            }
             for c in comments
         ],
-        "bans": [{"site_id": b.site_id, "created_at": b.created_at.isoformat(),
-                  "expires_at": b.expires_at.isoformat() if b.expires_at else None}
-                 for b in bans],
+        "bans": [
+            {
+                "site_id": b.site_id,
+                "created_at": b.created_at.isoformat(),
+                "expires_at": b.expires_at.isoformat() if b.expires_at else None,
+            }
+            for b in bans
+        ],
         "note": "IP addresses and reader tokens are only ever stored as keyed hashes.",
     }
 
@@ -99,6 +118,7 @@ def erase(email: str) -> int:
         else:
             db.session.flush()
             threads.bump(comment.thread)
-    db.session.execute(update(Ban).where(Ban.email_hash == email_hash(email))
-                       .values(email_hash=None))
+    db.session.execute(
+        update(Ban).where(Ban.email_hash == email_hash(email)).values(email_hash=None)
+    )
     return len(comments)

@@ -132,8 +132,11 @@ OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
 def settings_of(site: Site) -> SiteSettings:
     """Return the site's options, defaults filled in; unknown stored keys are ignored."""
     known = {f.name for f in dataclasses.fields(SiteSettings)}
-    values = {k: tuple(v) if isinstance(v, list) else v
-              for k, v in (site.settings or {}).items() if k in known}
+    values = {
+        k: tuple(v) if isinstance(v, list) else v
+        for k, v in (site.settings or {}).items()
+        if k in known
+    }
     return SiteSettings(**values)
 
 

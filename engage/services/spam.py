@@ -49,8 +49,9 @@ def form_token(site: Site) -> str:
 def _seconds_since_shown(site: Site, token: str) -> float | None:
     """Return how long ago the form was shown, or None for a token that proves nothing."""
     try:
-        key, signed_at = _serializer().loads(token, max_age=FORM_TOKEN_MAX_AGE,
-                                             return_timestamp=True)
+        key, signed_at = _serializer().loads(
+            token, max_age=FORM_TOKEN_MAX_AGE, return_timestamp=True
+        )
     except BadSignature:  # also SignatureExpired: a day-old form proves nothing either
         return None
     if key != site.key:
@@ -59,8 +60,9 @@ def _seconds_since_shown(site: Site, token: str) -> float | None:
 
 
 def _is_duplicate(site: Site, body: str, reader_hash: str | None, ip_hash: str | None) -> bool:
-    same_sender = [c == v for c, v in ((Comment.reader_hash, reader_hash),
-                                       (Comment.ip_hash, ip_hash)) if v]
+    same_sender = [
+        c == v for c, v in ((Comment.reader_hash, reader_hash), (Comment.ip_hash, ip_hash)) if v
+    ]
     if not same_sender:
         return False
     recent = exists().where(
@@ -74,8 +76,15 @@ def _is_duplicate(site: Site, body: str, reader_hash: str | None, ip_hash: str |
     return bool(db.session.scalar(select(recent)))
 
 
-def akismet_says_spam(site: Site, settings: SiteSettings, submission: Submission,
-                      author: str, email: str | None, body: str, permalink: str) -> bool:
+def akismet_says_spam(
+    site: Site,
+    settings: SiteSettings,
+    submission: Submission,
+    author: str,
+    email: str | None,
+    body: str,
+    permalink: str,
+) -> bool:
     """Ask the site's Akismet-compatible service; any failure counts as "not spam"."""
     form = {
         "api_key": settings.akismet_key,
@@ -128,18 +137,43 @@ def check(
     a signal the site rejects; None when nothing fires."""
     verdicts: list[Verdict | None] = []
     if submission.honeypot:
-        verdicts.append(_apply(settings.spam_honeypot, "honeypot filled", "website",
-                               "This comment looks automated."))
+        verdicts.append(
+            _apply(
+                settings.spam_honeypot,
+                "honeypot filled",
+                "website",
+                "This comment looks automated.",
+            )
+        )
     if submission.form_token:
         seconds = _seconds_since_shown(site, submission.form_token)
         if seconds is not None and seconds < settings.spam_min_seconds:
-            verdicts.append(_apply(settings.spam_too_fast, f"sent {seconds:.1f} s after the form "
-                                   "was shown", "body", "Please take a moment before posting."))
+            verdicts.append(
+                _apply(
+                    settings.spam_too_fast,
+                    f"sent {seconds:.1f} s after the form was shown",
+                    "body",
+                    "Please take a moment before posting.",
+                )
+            )
     if settings.spam_duplicate != "off" and _is_duplicate(site, body, reader_hash, ip_hash):
-        verdicts.append(_apply(settings.spam_duplicate, "same comment sent again within 10 "
-                               "minutes", "body", "You already posted this comment."))
-    if settings.akismet_key and akismet_says_spam(site, settings, submission, author, email,
-                                                  body, permalink):
-        verdicts.append(_apply(settings.spam_akismet, "spam service says spam", "body",
-                               "This comment looks like spam."))
+        verdicts.append(
+            _apply(
+                settings.spam_duplicate,
+                "same comment sent again within 10 minutes",
+                "body",
+                "You already posted this comment.",
+            )
+        )
+    if settings.akismet_key and akismet_says_spam(
+        site, settings, submission, author, email, body, permalink
+    ):
+        verdicts.append(
+            _apply(
+                settings.spam_akismet,
+                "spam service says spam",
+                "body",
+                "This comment looks like spam.",
+            )
+        )
     return next((v for v in verdicts if v), None)

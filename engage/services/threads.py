@@ -37,7 +37,7 @@ class ArticleRef:
 
 @dataclasses.dataclass
 class ThreadPage:
-    """One page of a thread: the thread (None when nothing was ever posted) and its comment trees."""
+    """One page of a thread: the thread (None before anything was posted), its comment trees."""
 
     site: Site
     article: str
@@ -187,8 +187,9 @@ def read_page(
             .order_by(Comment.featured.desc(), Comment.id.asc())
         ).all()
     children, visible = _build_tree(roots, replies)
-    return ThreadPage(site, article, thread, roots, children, visible, next_cursor,
-                      is_open(site, thread))
+    return ThreadPage(
+        site, article, thread, roots, children, visible, next_cursor, is_open(site, thread)
+    )
 
 
 def _build_tree(
@@ -243,8 +244,14 @@ def etag_for(site: Site, article: str, thread: Thread | None, *query: Any) -> st
     Besides the thread's version (bumped by every write), it covers what time alone changes:
     whether the thread is still open.
     """
-    state = [ANSWER_VERSION, site.id, article, thread.id if thread else None,
-             thread.version if thread else 0, is_open(site, thread)]
+    state = [
+        ANSWER_VERSION,
+        site.id,
+        article,
+        thread.id if thread else None,
+        thread.version if thread else 0,
+        is_open(site, thread),
+    ]
     digest = hashlib.sha256(json.dumps([*state, *query], default=str).encode()).hexdigest()
     return digest[:32]
 

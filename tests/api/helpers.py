@@ -30,8 +30,9 @@ def comment_payload(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if v is not ...}
 
 
-def post_comment(client: FlaskClient, headers: dict[str, str] | None = None,
-                 **overrides: Any) -> TestResponse:
+def post_comment(
+    client: FlaskClient, headers: dict[str, str] | None = None, **overrides: Any
+) -> TestResponse:
     return client.post("/api/v1/comments", json=comment_payload(**overrides), headers=headers)
 
 

@@ -46,14 +46,23 @@ def test_post_comment_first_on_article_creates_thread_and_publishes(client, site
 
 
 def test_post_comment_answer_has_no_private_fields(client, site):
-    response = post_comment(client, email="awa@example.org",
-                            headers={"X-Engage-Reader": "a" * 20})
+    response = post_comment(client, email="awa@example.org", headers={"X-Engage-Reader": "a" * 20})
 
     text = response.get_data(as_text=True)
     assert "awa@example.org" not in text
     assert set(response.get_json()["comment"]) == {
-        "id", "parent_id", "author", "body_html", "created_at", "edited_at", "likes",
-        "featured", "moderator", "deleted", "reply_count", "replies",
+        "id",
+        "parent_id",
+        "author",
+        "body_html",
+        "created_at",
+        "edited_at",
+        "likes",
+        "featured",
+        "moderator",
+        "deleted",
+        "reply_count",
+        "replies",
     }
 
 
@@ -213,8 +222,10 @@ def test_post_reply_nests_under_parent(client, site):
     assert top["replies"][0]["parent_id"] == parent_id
 
 
-@pytest.mark.parametrize("status", [CommentStatus.PENDING, CommentStatus.REJECTED,
-                                    CommentStatus.SPAM, CommentStatus.DELETED])
+@pytest.mark.parametrize(
+    "status",
+    [CommentStatus.PENDING, CommentStatus.REJECTED, CommentStatus.SPAM, CommentStatus.DELETED],
+)
 def test_post_reply_to_unpublished_parent_is_refused(client, site, status):
     thread = make_thread(site, ARTICLE)
     parent = make_comment(thread, status=status)
@@ -243,8 +254,9 @@ def test_post_reply_to_missing_parent_is_refused(client, site):
 def test_post_comment_accepts_text_plain_json(client, site):
     import json
 
-    response = client.post("/api/v1/comments", data=json.dumps(comment_payload()),
-                           content_type="text/plain")
+    response = client.post(
+        "/api/v1/comments", data=json.dumps(comment_payload()), content_type="text/plain"
+    )
 
     assert response.status_code == 201
 
@@ -276,8 +288,11 @@ def posted(client, **overrides):
 def test_edit_comment_with_token_changes_body_and_sets_edited_at(client, site):
     comment_id, token = posted(client)
 
-    response = client.patch(f"/api/v1/comments/{comment_id}", json={"body": "Corrigé : *oui*"},
-                            headers={"X-Engage-Edit-Token": token})
+    response = client.patch(
+        f"/api/v1/comments/{comment_id}",
+        json={"body": "Corrigé : *oui*"},
+        headers={"X-Engage-Edit-Token": token},
+    )
 
     assert response.status_code == 200
     comment = response.get_json()["comment"]
@@ -291,8 +306,9 @@ def test_edit_comment_with_bad_token_is_refused_and_changes_nothing(client, site
     comment_id, _ = posted(client)
     headers = {"X-Engage-Edit-Token": token} if token is not None else {}
 
-    response = client.patch(f"/api/v1/comments/{comment_id}", json={"body": "Pirate"},
-                            headers=headers)
+    response = client.patch(
+        f"/api/v1/comments/{comment_id}", json={"body": "Pirate"}, headers=headers
+    )
 
     assert_error(response, 403, "bad_token")
     assert stored_comments()[0].body_source.startswith("Très bon article, merci !")
@@ -302,8 +318,11 @@ def test_edit_comment_with_token_of_another_comment_is_refused(client, site):
     first_id, _ = posted(client)
     _, other_token = posted(client, body="Un autre")
 
-    response = client.patch(f"/api/v1/comments/{first_id}", json={"body": "Pirate"},
-                            headers={"X-Engage-Edit-Token": other_token})
+    response = client.patch(
+        f"/api/v1/comments/{first_id}",
+        json={"body": "Pirate"},
+        headers={"X-Engage-Edit-Token": other_token},
+    )
 
     assert_error(response, 403, "bad_token")
 
@@ -313,8 +332,11 @@ def test_edit_comment_after_window_is_refused(client, site, monkeypatch):
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later.timestamp())
 
-    response = client.patch(f"/api/v1/comments/{comment_id}", json={"body": "Trop tard"},
-                            headers={"X-Engage-Edit-Token": token})
+    response = client.patch(
+        f"/api/v1/comments/{comment_id}",
+        json={"body": "Trop tard"},
+        headers={"X-Engage-Edit-Token": token},
+    )
 
     assert_error(response, 403, "bad_token")
 
@@ -322,8 +344,11 @@ def test_edit_comment_after_window_is_refused(client, site, monkeypatch):
 def test_edit_comment_with_bad_body_is_400_and_keeps_old_body(client, site):
     comment_id, token = posted(client)
 
-    response = client.patch(f"/api/v1/comments/{comment_id}", json={"body": "  "},
-                            headers={"X-Engage-Edit-Token": token})
+    response = client.patch(
+        f"/api/v1/comments/{comment_id}",
+        json={"body": "  "},
+        headers={"X-Engage-Edit-Token": token},
+    )
 
     assert_error(response, 400, "validation_error")
     assert stored_comments()[0].body_source.startswith("Très bon article, merci !")
@@ -331,8 +356,9 @@ def test_edit_comment_with_bad_body_is_400_and_keeps_old_body(client, site):
 
 @pytest.mark.parametrize("comment_id", [999, 2**31, 10**30])
 def test_edit_missing_comment_is_404(client, site, comment_id):
-    response = client.patch(f"/api/v1/comments/{comment_id}", json={"body": "x"},
-                            headers={"X-Engage-Edit-Token": "x"})
+    response = client.patch(
+        f"/api/v1/comments/{comment_id}", json={"body": "x"}, headers={"X-Engage-Edit-Token": "x"}
+    )
 
     assert_error(response, 404, "not_found")
 
@@ -340,8 +366,9 @@ def test_edit_missing_comment_is_404(client, site, comment_id):
 def test_delete_comment_without_replies_disappears(client, site):
     comment_id, token = posted(client)
 
-    response = client.delete(f"/api/v1/comments/{comment_id}",
-                             headers={"X-Engage-Edit-Token": token})
+    response = client.delete(
+        f"/api/v1/comments/{comment_id}", headers={"X-Engage-Edit-Token": token}
+    )
 
     assert response.status_code == 204
     page = get_thread(client).get_json()
@@ -377,8 +404,9 @@ def test_delete_comment_twice_is_refused(client, site):
 def test_delete_comment_with_bad_token_keeps_it(client, site):
     comment_id, _ = posted(client)
 
-    response = client.delete(f"/api/v1/comments/{comment_id}",
-                             headers={"X-Engage-Edit-Token": "nope"})
+    response = client.delete(
+        f"/api/v1/comments/{comment_id}", headers={"X-Engage-Edit-Token": "nope"}
+    )
 
     assert_error(response, 403, "bad_token")
     assert get_thread(client).get_json()["thread"]["comment_count"] == 1

@@ -22,20 +22,30 @@ def site(app):
 
 
 def article_ref(**overrides):
-    ref = {"site": SITE_KEY, "article": ARTICLE, "url": f"{ORIGIN}/{ARTICLE}",
-           "title": "Mali : la Russie renforce sa présence"}
+    ref = {
+        "site": SITE_KEY,
+        "article": ARTICLE,
+        "url": f"{ORIGIN}/{ARTICLE}",
+        "title": "Mali : la Russie renforce sa présence",
+    }
     ref.update(overrides)
     return ref
 
 
 def react(client, reaction, reader=READER, **overrides):
-    return client.put("/api/v1/reaction", json={**article_ref(**overrides), "reaction": reaction},
-                      headers={"X-Engage-Reader": reader} if reader else {})
+    return client.put(
+        "/api/v1/reaction",
+        json={**article_ref(**overrides), "reaction": reaction},
+        headers={"X-Engage-Reader": reader} if reader else {},
+    )
 
 
 def share(client, network, reader=READER, **overrides):
-    return client.post("/api/v1/shares", json={**article_ref(**overrides), "network": network},
-                       headers={"X-Engage-Reader": reader} if reader else {})
+    return client.post(
+        "/api/v1/shares",
+        json={**article_ref(**overrides), "network": network},
+        headers={"X-Engage-Reader": reader} if reader else {},
+    )
 
 
 def count(model):
@@ -81,8 +91,11 @@ def test_reactions_of_two_readers_add_up(client, site):
 def test_delete_reaction_removes_it(client, site):
     react(client, "sad")
 
-    response = client.delete("/api/v1/reaction", query_string={"site": SITE_KEY, "article": ARTICLE},
-                             headers={"X-Engage-Reader": READER})
+    response = client.delete(
+        "/api/v1/reaction",
+        query_string={"site": SITE_KEY, "article": ARTICLE},
+        headers={"X-Engage-Reader": READER},
+    )
 
     assert response.status_code == 200
     assert response.get_json() == {"reactions": ZERO_REACTIONS, "reaction": None}
@@ -92,15 +105,21 @@ def test_delete_reaction_removes_it(client, site):
 def test_delete_reaction_never_made_changes_nothing(client, site):
     react(client, "haha", reader=OTHER_READER)
 
-    response = client.delete("/api/v1/reaction", query_string={"site": SITE_KEY, "article": ARTICLE},
-                             headers={"X-Engage-Reader": READER})
+    response = client.delete(
+        "/api/v1/reaction",
+        query_string={"site": SITE_KEY, "article": ARTICLE},
+        headers={"X-Engage-Reader": READER},
+    )
 
     assert response.get_json()["reactions"]["haha"] == 1
 
 
 def test_delete_reaction_on_unknown_article_answers_zeros(client, site):
-    response = client.delete("/api/v1/reaction", query_string={"site": SITE_KEY, "article": "x"},
-                             headers={"X-Engage-Reader": READER})
+    response = client.delete(
+        "/api/v1/reaction",
+        query_string={"site": SITE_KEY, "article": "x"},
+        headers={"X-Engage-Reader": READER},
+    )
 
     assert response.status_code == 200
     assert response.get_json()["reactions"] == ZERO_REACTIONS
@@ -127,8 +146,11 @@ def test_reaction_on_url_off_site_is_forbidden_origin(client, site):
 
 
 def test_reaction_from_foreign_origin_is_refused(client, site):
-    response = client.put("/api/v1/reaction", json={**article_ref(), "reaction": "like"},
-                          headers={"X-Engage-Reader": READER, "Origin": "https://evil.example"})
+    response = client.put(
+        "/api/v1/reaction",
+        json={**article_ref(), "reaction": "like"},
+        headers={"X-Engage-Reader": READER, "Origin": "https://evil.example"},
+    )
 
     assert_error(response, 403, "forbidden_origin")
 
@@ -156,8 +178,9 @@ def test_reaction_changes_thread_etag(client, site):
 # --- shares -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("network", ["facebook", "x", "whatsapp", "linkedin", "telegram",
-                                     "email", "copy"])
+@pytest.mark.parametrize(
+    "network", ["facebook", "x", "whatsapp", "linkedin", "telegram", "email", "copy"]
+)
 def test_post_share_counts_each_network(client, site, network):
     response = share(client, network)
 
@@ -208,8 +231,9 @@ def posted_comment(client):
 
 
 def like(client, comment_id, reader=READER, method="post"):
-    return getattr(client, method)(f"/api/v1/comments/{comment_id}/like",
-                                   headers={"X-Engage-Reader": reader} if reader else {})
+    return getattr(client, method)(
+        f"/api/v1/comments/{comment_id}/like", headers={"X-Engage-Reader": reader} if reader else {}
+    )
 
 
 def test_like_comment_counts_once_per_reader(client, site):
@@ -250,8 +274,9 @@ def test_like_without_reader_token_is_400(client, site):
     assert_error(like(client, comment_id, reader=None), 400, "validation_error")
 
 
-@pytest.mark.parametrize("status", [CommentStatus.PENDING, CommentStatus.DELETED,
-                                    CommentStatus.SPAM])
+@pytest.mark.parametrize(
+    "status", [CommentStatus.PENDING, CommentStatus.DELETED, CommentStatus.SPAM]
+)
 def test_like_unpublished_comment_is_404(client, site, status):
     comment = make_comment(make_thread(site), status=status)
     db.session.commit()
@@ -276,9 +301,11 @@ def test_top_sort_follows_likes(client, site):
 
 
 def flag(client, comment_id, reason="abuse", note="", reader=READER):
-    return client.post(f"/api/v1/comments/{comment_id}/flag",
-                       json={"reason": reason, "note": note},
-                       headers={"X-Engage-Reader": reader} if reader else {})
+    return client.post(
+        f"/api/v1/comments/{comment_id}/flag",
+        json={"reason": reason, "note": note},
+        headers={"X-Engage-Reader": reader} if reader else {},
+    )
 
 
 @pytest.mark.parametrize("reason", ["spam", "abuse", "offtopic", "illegal", "other"])
@@ -303,17 +330,21 @@ def test_flag_comment_twice_by_same_reader_is_stored_once(client, site):
     assert count(Flag) == 1
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"reason": "boring"}, "reason"),
-    ({}, "reason"),
-    ({"reason": "other", "note": "x" * 2001}, "note"),
-    ({"reason": "other", "note": 5}, "note"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"reason": "boring"}, "reason"),
+        ({}, "reason"),
+        ({"reason": "other", "note": "x" * 2001}, "note"),
+        ({"reason": "other", "note": 5}, "note"),
+    ],
+)
 def test_flag_with_bad_fields_is_400(client, site, payload, field):
     comment_id = posted_comment(client)
 
-    response = client.post(f"/api/v1/comments/{comment_id}/flag", json=payload,
-                           headers={"X-Engage-Reader": READER})
+    response = client.post(
+        f"/api/v1/comments/{comment_id}/flag", json=payload, headers={"X-Engage-Reader": READER}
+    )
 
     assert field in assert_error(response, 400, "validation_error")["fields"]
     assert count(Flag) == 0
@@ -378,8 +409,11 @@ def test_thread_answer_has_no_per_reader_fields(client, site):
     react(client, "love")
     mine = get_thread(client).get_data()
 
-    other = client.get("/api/v1/thread", query_string={"site": SITE_KEY, "article": ARTICLE},
-                       headers={"X-Engage-Reader": OTHER_READER}).get_data()
+    other = client.get(
+        "/api/v1/thread",
+        query_string={"site": SITE_KEY, "article": ARTICLE},
+        headers={"X-Engage-Reader": OTHER_READER},
+    ).get_data()
 
     assert mine == other
     assert READER.encode() not in mine

@@ -9,8 +9,11 @@ from tests.api.helpers import READER, assert_error, post_comment
 from tests.conftest import make_test_app
 from tests.factories import make_site
 
-LIMITED = {"RATELIMIT_ENABLED": True, "ENGAGE_LIMIT_COMMENTS": "2 per minute",
-           "ENGAGE_LIMIT_ENGAGEMENT": "3 per minute"}
+LIMITED = {
+    "RATELIMIT_ENABLED": True,
+    "ENGAGE_LIMIT_COMMENTS": "2 per minute",
+    "ENGAGE_LIMIT_ENGAGEMENT": "3 per minute",
+}
 
 
 @pytest.fixture
@@ -63,23 +66,36 @@ def test_comment_limit_is_per_ip(app, site):
 
 
 def test_reactions_are_limited(client, site):
-    payload = {"site": "lejourpile", "article": "a", "url": "https://lejourpile.fr/a",
-               "reaction": "like"}
-    codes = [client.put("/api/v1/reaction", json=payload,
-                        headers={"X-Engage-Reader": READER}).status_code for _ in range(4)]
+    payload = {
+        "site": "lejourpile",
+        "article": "a",
+        "url": "https://lejourpile.fr/a",
+        "reaction": "like",
+    }
+    codes = [
+        client.put(
+            "/api/v1/reaction", json=payload, headers={"X-Engage-Reader": READER}
+        ).status_code
+        for _ in range(4)
+    ]
 
     assert codes == [200, 200, 200, 429]
 
 
 def test_reads_are_not_limited(client, site):
-    codes = {client.get("/api/v1/thread", query_string={"site": "lejourpile", "article": "a"})
-             .status_code for _ in range(10)}
+    codes = {
+        client.get(
+            "/api/v1/thread", query_string={"site": "lejourpile", "article": "a"}
+        ).status_code
+        for _ in range(10)
+    }
 
     assert codes == {200}
 
 
-@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": False,
-                                         "ENGAGE_LIMIT_COMMENTS": "1 per minute"}])
+@pytest.mark.parametrize(
+    "app_config", [{"RATELIMIT_ENABLED": False, "ENGAGE_LIMIT_COMMENTS": "1 per minute"}]
+)
 def test_limits_off_when_disabled(client, site):
     assert {post_comment(client).status_code for _ in range(3)} == {201}
 

@@ -20,12 +20,20 @@ def world(app):
     thread = make_thread(home, ARTICLE)
     other_thread = make_thread(other, "ailleurs")
     world = {
-        "home": home, "other": other, "thread": thread,
-        "pending": make_comment(thread, "En attente", status=CommentStatus.PENDING,
-                                held_reason="pre-moderation", email="awa@example.org"),
+        "home": home,
+        "other": other,
+        "thread": thread,
+        "pending": make_comment(
+            thread,
+            "En attente",
+            status=CommentStatus.PENDING,
+            held_reason="pre-moderation",
+            email="awa@example.org",
+        ),
         "approved": make_comment(thread, "Publié"),
         "foreign": make_comment(other_thread, "Ailleurs", status=CommentStatus.PENDING),
-        "token": make_token(moderator), "admin_token": make_token(admin),
+        "token": make_token(moderator),
+        "admin_token": make_token(admin),
     }
     db.session.commit()
     return world
@@ -36,13 +44,15 @@ def auth(token):
 
 
 def queue(client, token, **params):
-    return client.get("/api/v1/mod/queue", query_string={"site": "lejourpile", **params},
-                      headers=auth(token))
+    return client.get(
+        "/api/v1/mod/queue", query_string={"site": "lejourpile", **params}, headers=auth(token)
+    )
 
 
 def act(client, token, comment_id, action, **body):
-    return client.post(f"/api/v1/mod/comments/{comment_id}/{action}", json=body or None,
-                       headers=auth(token))
+    return client.post(
+        f"/api/v1/mod/comments/{comment_id}/{action}", json=body or None, headers=auth(token)
+    )
 
 
 def status_of(comment_id):
@@ -54,8 +64,7 @@ def status_of(comment_id):
 def test_mod_api_without_valid_token_is_401(client, world, header):
     headers = {"Authorization": header} if header else {}
 
-    response = client.get("/api/v1/mod/queue", query_string={"site": "lejourpile"},
-                          headers=headers)
+    response = client.get("/api/v1/mod/queue", query_string={"site": "lejourpile"}, headers=headers)
 
     assert_error(response, 401, "unauthorized")
 
@@ -83,14 +92,22 @@ def test_moderator_outside_their_site_is_403_everywhere(client, world):
     calls = [
         lambda: queue(client, token, site="autre"),
         lambda: act(client, token, foreign, "approve"),
-        lambda: client.post("/api/v1/mod/comments/bulk", json={"ids": [foreign], "action": "spam"},
-                            headers=auth(token)),
-        lambda: client.post("/api/v1/mod/bans", json={"site": "autre", "comment_id": foreign},
-                            headers=auth(token)),
-        lambda: client.post("/api/v1/mod/threads/close",
-                            json={"site": "autre", "article": "ailleurs"}, headers=auth(token)),
-        lambda: client.get("/api/v1/mod/audit", query_string={"site": "autre"},
-                           headers=auth(token)),
+        lambda: client.post(
+            "/api/v1/mod/comments/bulk",
+            json={"ids": [foreign], "action": "spam"},
+            headers=auth(token),
+        ),
+        lambda: client.post(
+            "/api/v1/mod/bans", json={"site": "autre", "comment_id": foreign}, headers=auth(token)
+        ),
+        lambda: client.post(
+            "/api/v1/mod/threads/close",
+            json={"site": "autre", "article": "ailleurs"},
+            headers=auth(token),
+        ),
+        lambda: client.get(
+            "/api/v1/mod/audit", query_string={"site": "autre"}, headers=auth(token)
+        ),
     ]
     for call in calls:
         assert_error(call(), 403, "forbidden")
@@ -133,9 +150,10 @@ def test_feature_puts_comment_first(client, world):
     assert first["id"] == later.id and first["featured"] is True
 
 
-def test_feature_unpublished_comment_is_400(client, world):
-    assert_error(act(client, world["token"], world["pending"].id, "feature"), 400,
-                 "validation_error")
+def test_feature_unpublished_comment_is_409(client, world):
+    response = act(client, world["token"], world["pending"].id, "feature")
+
+    assert_error(response, 409, "conflict")
 
 
 def test_unknown_action_is_400_and_missing_comment_404(client, world):
@@ -147,24 +165,31 @@ def test_bulk_action_applies_to_all(client, world):
     extra = make_comment(world["thread"], "Deux", status=CommentStatus.PENDING)
     db.session.commit()
 
-    response = client.post("/api/v1/mod/comments/bulk", headers=auth(world["token"]),
-                           json={"ids": [world["pending"].id, extra.id], "action": "approve"})
+    response = client.post(
+        "/api/v1/mod/comments/bulk",
+        headers=auth(world["token"]),
+        json={"ids": [world["pending"].id, extra.id], "action": "approve"},
+    )
 
     assert response.status_code == 200
     assert {status_of(world["pending"].id), status_of(extra.id)} == {CommentStatus.APPROVED}
 
 
 def test_bulk_with_one_forbidden_comment_changes_none(client, world):
-    response = client.post("/api/v1/mod/comments/bulk", headers=auth(world["token"]),
-                           json={"ids": [world["pending"].id, world["foreign"].id],
-                                 "action": "approve"})
+    response = client.post(
+        "/api/v1/mod/comments/bulk",
+        headers=auth(world["token"]),
+        json={"ids": [world["pending"].id, world["foreign"].id], "action": "approve"},
+    )
 
     assert_error(response, 403, "forbidden")
     assert status_of(world["pending"].id) == CommentStatus.PENDING
 
 
-@pytest.mark.parametrize("payload", [{"ids": [], "action": "approve"}, {"ids": "1"},
-                                     {"ids": [1], "action": "nope"}, {"ids": [0]}])
+@pytest.mark.parametrize(
+    "payload",
+    [{"ids": [], "action": "approve"}, {"ids": "1"}, {"ids": [1], "action": "nope"}, {"ids": [0]}],
+)
 def test_bulk_with_bad_input_is_400(client, world, payload):
     response = client.post("/api/v1/mod/comments/bulk", json=payload, headers=auth(world["token"]))
 
@@ -175,18 +200,27 @@ def test_reported_queue_puts_illegal_first_with_reasons(client, world):
     thread = world["thread"]
     spam_one = make_comment(thread, "Pub", flag_count=1)
     illegal = make_comment(thread, "Diffamation", flag_count=1)
-    db.session.add_all([
-        Flag(comment_id=spam_one.id, reader_hash="a" * 64, reason=FlagReason.SPAM),
-        Flag(comment_id=illegal.id, reader_hash="b" * 64, reason=FlagReason.ILLEGAL,
-             note="Accusation sans preuve"),
-    ])
+    db.session.add_all(
+        [
+            Flag(comment_id=spam_one.id, reader_hash="a" * 64, reason=FlagReason.SPAM),
+            Flag(
+                comment_id=illegal.id,
+                reader_hash="b" * 64,
+                reason=FlagReason.ILLEGAL,
+                note="Accusation sans preuve",
+            ),
+        ]
+    )
     db.session.commit()
 
     items = queue(client, world["token"], queue="reported").get_json()["items"]
 
     assert [i["id"] for i in items] == [illegal.id, spam_one.id]
-    assert items[0]["reports"][0] == {**items[0]["reports"][0], "reason": "illegal",
-                                       "note": "Accusation sans preuve"}
+    assert items[0]["reports"][0] == {
+        **items[0]["reports"][0],
+        "reason": "illegal",
+        "note": "Accusation sans preuve",
+    }
 
 
 def test_decision_on_reported_comment_is_recorded_with_reason(client, world):
@@ -225,55 +259,83 @@ def test_ban_blocks_author_and_can_reject_their_comments(client, world):
     posted = post_comment(client, headers=headers, email="troll@example.org").get_json()
     comment_id = posted["comment"]["id"]
 
-    response = client.post("/api/v1/mod/bans", headers=auth(world["token"]), json={
-        "site": "lejourpile", "comment_id": comment_id, "days": 7, "reject_comments": True})
+    response = client.post(
+        "/api/v1/mod/bans",
+        headers=auth(world["token"]),
+        json={"site": "lejourpile", "comment_id": comment_id, "days": 7, "reject_comments": True},
+    )
 
     assert response.status_code == 201
     assert response.get_json()["rejected_comments"] == 1
     assert status_of(comment_id) == CommentStatus.REJECTED
     assert_error(post_comment(client, headers=headers), 403, "banned")
-    assert_error(post_comment(client, email="TROLL@example.org",
-                              headers={"X-Engage-Reader": "another-reader-00000"}), 403, "banned")
+    assert_error(
+        post_comment(
+            client, email="TROLL@example.org", headers={"X-Engage-Reader": "another-reader-00000"}
+        ),
+        403,
+        "banned",
+    )
     ban = db.session.scalar(select(Ban))
     assert ban.email_hash and "troll" not in ban.email_hash and ban.expires_at is not None
 
 
-@pytest.mark.parametrize("payload", [{"comment_id": "x"}, {"comment_id": 1, "days": 0},
-                                     {"comment_id": 1, "days": "7"},
-                                     {"comment_id": 1, "reject_comments": "yes"}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"comment_id": "x"},
+        {"comment_id": 1, "days": 0},
+        {"comment_id": 1, "days": "7"},
+        {"comment_id": 1, "reject_comments": "yes"},
+    ],
+)
 def test_ban_with_bad_input_is_400(client, world, payload):
-    response = client.post("/api/v1/mod/bans", headers=auth(world["token"]),
-                           json={"site": "lejourpile", **payload})
+    response = client.post(
+        "/api/v1/mod/bans", headers=auth(world["token"]), json={"site": "lejourpile", **payload}
+    )
 
     assert_error(response, 400, "validation_error")
 
 
 def test_close_and_open_thread(client, world):
-    close = client.post("/api/v1/mod/threads/close", headers=auth(world["token"]),
-                        json={"site": "lejourpile", "article": ARTICLE})
+    close = client.post(
+        "/api/v1/mod/threads/close",
+        headers=auth(world["token"]),
+        json={"site": "lejourpile", "article": ARTICLE},
+    )
 
     assert close.get_json()["open"] is False
     assert get_thread(client).get_json()["thread"]["open"] is False
     assert_error(post_comment(client), 403, "thread_closed")
-    client.post("/api/v1/mod/threads/open", headers=auth(world["token"]),
-                json={"site": "lejourpile", "article": ARTICLE})
+    client.post(
+        "/api/v1/mod/threads/open",
+        headers=auth(world["token"]),
+        json={"site": "lejourpile", "article": ARTICLE},
+    )
     assert post_comment(client).status_code == 201
 
 
 def test_close_unknown_thread_is_404(client, world):
-    response = client.post("/api/v1/mod/threads/close", headers=auth(world["token"]),
-                           json={"site": "lejourpile", "article": "jamais"})
+    response = client.post(
+        "/api/v1/mod/threads/close",
+        headers=auth(world["token"]),
+        json={"site": "lejourpile", "article": "jamais"},
+    )
 
     assert_error(response, 404, "not_found")
 
 
 def test_audit_log_records_who_did_what(client, world):
     act(client, world["token"], world["pending"].id, "approve", reason="ok")
-    client.post("/api/v1/mod/threads/close", headers=auth(world["token"]),
-                json={"site": "lejourpile", "article": ARTICLE})
+    client.post(
+        "/api/v1/mod/threads/close",
+        headers=auth(world["token"]),
+        json={"site": "lejourpile", "article": ARTICLE},
+    )
 
-    events = client.get("/api/v1/mod/audit", query_string={"site": "lejourpile"},
-                        headers=auth(world["token"])).get_json()["events"]
+    events = client.get(
+        "/api/v1/mod/audit", query_string={"site": "lejourpile"}, headers=auth(world["token"])
+    ).get_json()["events"]
 
     assert [e["action"] for e in events] == ["close_thread", "approve"]
     assert events[1]["actor"] == "modo@lejourpile.fr"
@@ -283,7 +345,10 @@ def test_audit_log_records_who_did_what(client, world):
 
 
 def test_mod_api_is_not_cross_origin(client, world):
-    response = client.get("/api/v1/mod/queue", query_string={"site": "lejourpile"},
-                          headers={**auth(world["token"]), "Origin": "https://lejourpile.fr"})
+    response = client.get(
+        "/api/v1/mod/queue",
+        query_string={"site": "lejourpile"},
+        headers={**auth(world["token"]), "Origin": "https://lejourpile.fr"},
+    )
 
     assert "Access-Control-Allow-Origin" not in response.headers

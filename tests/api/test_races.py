@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -49,12 +50,21 @@ def run_together(app, calls: list[Callable]) -> list[int]:
 
 
 def ref(**extra):
-    return {"site": SITE_KEY, "article": ARTICLE, "url": f"{ORIGIN}/{ARTICLE}", "title": "T",
-            **extra}
+    return {
+        "site": SITE_KEY,
+        "article": ARTICLE,
+        "url": f"{ORIGIN}/{ARTICLE}",
+        "title": "T",
+        **extra,
+    }
 
 
 def reader(n: int) -> dict[str, str]:
     return {"X-Engage-Reader": f"concurrent-reader-{n:04d}"}
+
+
+def put_reaction(reaction: str, headers: dict[str, str], client):
+    return client.put("/api/v1/reaction", json=ref(reaction=reaction), headers=headers)
 
 
 def the_thread() -> Thread:
@@ -71,11 +81,7 @@ def test_concurrent_first_comments_make_one_thread(app, site):
 
 def test_concurrent_reactions_of_one_reader_leave_one_reaction(app, site):
     reactions = ["like", "love", "haha", "wow", "sad", "angry", "love", "like"]
-    calls = [
-        (lambda r: lambda c: c.put("/api/v1/reaction", json=ref(reaction=r),
-                                   headers={"X-Engage-Reader": READER}))(r)
-        for r in reactions
-    ]
+    calls = [partial(put_reaction, r, {"X-Engage-Reader": READER}) for r in reactions]
 
     statuses = run_together(app, calls)
 
@@ -87,11 +93,7 @@ def test_concurrent_reactions_of_one_reader_leave_one_reaction(app, site):
 
 
 def test_concurrent_reactions_of_many_readers_all_count(app, site):
-    calls = [
-        (lambda n: lambda c: c.put("/api/v1/reaction", json=ref(reaction="love"),
-                                   headers=reader(n)))(n)
-        for n in range(WORKERS)
-    ]
+    calls = [partial(put_reaction, "love", reader(n)) for n in range(WORKERS)]
 
     run_together(app, calls)
 
@@ -100,12 +102,16 @@ def test_concurrent_reactions_of_many_readers_all_count(app, site):
 
 def test_concurrent_react_and_unreact_never_goes_negative(app, site):
     def put(c):
-        return c.put("/api/v1/reaction", json=ref(reaction="wow"),
-                     headers={"X-Engage-Reader": READER})
+        return c.put(
+            "/api/v1/reaction", json=ref(reaction="wow"), headers={"X-Engage-Reader": READER}
+        )
 
     def remove(c):
-        return c.delete("/api/v1/reaction", query_string={"site": SITE_KEY, "article": ARTICLE},
-                        headers={"X-Engage-Reader": READER})
+        return c.delete(
+            "/api/v1/reaction",
+            query_string={"site": SITE_KEY, "article": ARTICLE},
+            headers={"X-Engage-Reader": READER},
+        )
 
     put(app.test_client())
     run_together(app, [put, remove] * (WORKERS // 2))
@@ -128,8 +134,11 @@ def test_concurrent_like_and_unlike_keep_count_equal_to_rows(app, site):
     url = f"/api/v1/comments/{comment_id}/like"
     headers = {"X-Engage-Reader": READER}
 
-    run_together(app, [lambda c: c.post(url, headers=headers),
-                       lambda c: c.delete(url, headers=headers)] * (WORKERS // 2))
+    run_together(
+        app,
+        [lambda c: c.post(url, headers=headers), lambda c: c.delete(url, headers=headers)]
+        * (WORKERS // 2),
+    )
 
     rows = db.session.scalar(select(func.count()).select_from(CommentLike))
     assert db.session.get(Comment, comment_id).like_count == rows and rows in (0, 1)
@@ -138,7 +147,9 @@ def test_concurrent_like_and_unlike_keep_count_equal_to_rows(app, site):
 def test_concurrent_likes_of_many_readers_all_count(app, site):
     comment_id = post_comment(app.test_client()).get_json()["comment"]["id"]
     url = f"/api/v1/comments/{comment_id}/like"
-    calls = [(lambda n: lambda c: c.post(url, headers=reader(n)))(n) for n in range(WORKERS)]
+    calls = [
+        partial(lambda headers, c: c.post(url, headers=headers), reader(n)) for n in range(WORKERS)
+    ]
 
     run_together(app, calls)
 
@@ -146,8 +157,11 @@ def test_concurrent_likes_of_many_readers_all_count(app, site):
 
 
 def test_concurrent_shares_of_one_reader_count_once(app, site):
-    calls = [lambda c: c.post("/api/v1/shares", json=ref(network="whatsapp"),
-                              headers={"X-Engage-Reader": READER})] * WORKERS
+    calls = [
+        lambda c: c.post(
+            "/api/v1/shares", json=ref(network="whatsapp"), headers={"X-Engage-Reader": READER}
+        )
+    ] * WORKERS
 
     run_together(app, calls)
 

@@ -27,8 +27,7 @@ def cursor(*key):
     return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("key", [("oldest", 0, 2**31), ("newest", 1, 2**40),
-                                 ("top", 0, 5, 2**31)])
+@pytest.mark.parametrize("key", [("oldest", 0, 2**31), ("newest", 1, 2**40), ("top", 0, 5, 2**31)])
 def test_cursor_with_out_of_range_numbers_is_400_not_500(client, site, key):
     make_thread(site, ARTICLE)
     db.session.commit()
@@ -58,8 +57,14 @@ def test_edit_racing_delete_never_restores_deleted_words(app, site):
     url = f"/api/v1/comments/{posted['comment']['id']}"
     headers = {"X-Engage-Edit-Token": posted["edit_token"]}
 
-    run_together(app, [lambda c: c.delete(url, headers=headers),
-                       lambda c: c.patch(url, json={"body": "ressuscité"}, headers=headers)] * 3)
+    run_together(
+        app,
+        [
+            lambda c: c.delete(url, headers=headers),
+            lambda c: c.patch(url, json={"body": "ressuscité"}, headers=headers),
+        ]
+        * 3,
+    )
 
     comment = db.session.get(Comment, posted["comment"]["id"])
     assert comment.status == CommentStatus.DELETED and comment.body_source == ""
@@ -68,11 +73,17 @@ def test_edit_racing_delete_never_restores_deleted_words(app, site):
 def test_reported_comment_can_no_longer_be_edited(client, site):
     posted = post_comment(client).get_json()
     comment_id = posted["comment"]["id"]
-    client.post(f"/api/v1/comments/{comment_id}/flag", json={"reason": "illegal"},
-                headers={"X-Engage-Reader": READER})
+    client.post(
+        f"/api/v1/comments/{comment_id}/flag",
+        json={"reason": "illegal"},
+        headers={"X-Engage-Reader": READER},
+    )
 
-    response = client.patch(f"/api/v1/comments/{comment_id}", json={"body": "rien à voir"},
-                            headers={"X-Engage-Edit-Token": posted["edit_token"]})
+    response = client.patch(
+        f"/api/v1/comments/{comment_id}",
+        json={"body": "rien à voir"},
+        headers={"X-Engage-Edit-Token": posted["edit_token"]},
+    )
 
     assert_error(response, 403, "bad_token")
     assert db.session.get(Comment, comment_id).body_source.startswith("Très bon article")
@@ -83,9 +94,11 @@ def test_edit_answer_says_when_comment_went_back_to_moderation(client, app):
     db.session.commit()
     posted = post_comment(client).get_json()
 
-    response = client.patch(f"/api/v1/comments/{posted['comment']['id']}",
-                            json={"body": "une arnaque"},
-                            headers={"X-Engage-Edit-Token": posted["edit_token"]})
+    response = client.patch(
+        f"/api/v1/comments/{posted['comment']['id']}",
+        json={"body": "une arnaque"},
+        headers={"X-Engage-Edit-Token": posted["edit_token"]},
+    )
 
     assert response.get_json()["status"] == "pending"
 
@@ -99,8 +112,11 @@ def test_etag_changes_when_site_rule_closes_thread(client, site):
     thread.created_at = thread.created_at.replace(year=2020)
     db.session.commit()
 
-    response = client.get("/api/v1/thread", query_string={"site": "lejourpile", "article": ARTICLE},
-                          headers={"If-None-Match": etag})
+    response = client.get(
+        "/api/v1/thread",
+        query_string={"site": "lejourpile", "article": ARTICLE},
+        headers={"If-None-Match": etag},
+    )
 
     assert response.status_code == 200
     assert response.get_json()["thread"]["open"] is False
@@ -111,8 +127,9 @@ def test_article_id_in_nfd_reads_the_thread_written_in_nfc(client, site):
     post_comment(client, article=nfd, url="https://lejourpile.fr/cafe")
 
     page = get_thread(client, article=nfd).get_json()
-    counts = client.get("/api/v1/counts",
-                        query_string={"site": "lejourpile", "article": nfd}).get_json()
+    counts = client.get(
+        "/api/v1/counts", query_string={"site": "lejourpile", "article": nfd}
+    ).get_json()
 
     assert page["thread"]["comment_count"] == 1
     assert counts["counts"][nfd]["comments"] == 1
@@ -125,8 +142,9 @@ def test_deleted_featured_comment_loses_its_pinned_place(client, site):
     db.session.commit()
     reply = post_comment(client, parent_id=comment.id).get_json()["comment"]["id"]
     later = post_comment(client).get_json()["comment"]["id"]
-    client.delete(f"/api/v1/comments/{comment.id}",
-                  headers={"X-Engage-Edit-Token": posted["edit_token"]})
+    client.delete(
+        f"/api/v1/comments/{comment.id}", headers={"X-Engage-Edit-Token": posted["edit_token"]}
+    )
 
     listed = get_thread(client, sort="newest").get_json()["comments"]
 
@@ -136,8 +154,10 @@ def test_deleted_featured_comment_loses_its_pinned_place(client, site):
 
 @pytest.mark.parametrize("author", ["\u202eevil", "\u200b", "\u200b \ufeff", "a\u2066b"])
 def test_author_with_bidi_override_or_only_invisible_characters_is_400(client, site, author):
-    assert "author" in assert_error(post_comment(client, author=author), 400,
-                                    "validation_error")["fields"]
+    assert (
+        "author"
+        in assert_error(post_comment(client, author=author), 400, "validation_error")["fields"]
+    )
 
 
 def test_author_with_emoji_zwj_sequence_is_kept(client, site):
@@ -150,9 +170,17 @@ def test_share_does_not_set_the_title_of_a_thread(client, site):
     make_thread(site, ARTICLE, title="")
     db.session.commit()
 
-    client.post("/api/v1/shares", headers={"X-Engage-Reader": READER},
-                json={"site": "lejourpile", "article": ARTICLE, "title": "Titre pirate",
-                      "url": "https://lejourpile.fr/x", "network": "x"})
+    client.post(
+        "/api/v1/shares",
+        headers={"X-Engage-Reader": READER},
+        json={
+            "site": "lejourpile",
+            "article": ARTICLE,
+            "title": "Titre pirate",
+            "url": "https://lejourpile.fr/x",
+            "network": "x",
+        },
+    )
 
     assert get_thread(client).get_json()["thread"]["title"] == ""
 

@@ -28,7 +28,9 @@ def test_get_thread_of_unknown_article_is_empty_with_zero_counts(client, thread)
     body = response.get_json()
     assert body["comments"] == [] and body["next_cursor"] is None
     assert body["thread"]["comment_count"] == 0
-    assert body["thread"]["reactions"] == {k: 0 for k in ("like", "love", "haha", "wow", "sad", "angry")}
+    assert body["thread"]["reactions"] == {
+        k: 0 for k in ("like", "love", "haha", "wow", "sad", "angry")
+    }
     assert body["thread"]["share_total"] == 0
     assert body["thread"]["open"] is True
 
@@ -66,8 +68,12 @@ def test_get_thread_with_bad_parameter_is_400(client, thread, params, field):
 
 def test_get_thread_lists_only_approved_comments(client, thread):
     shown = make_comment(thread)
-    for status in (CommentStatus.PENDING, CommentStatus.REJECTED, CommentStatus.SPAM,
-                   CommentStatus.DELETED):
+    for status in (
+        CommentStatus.PENDING,
+        CommentStatus.REJECTED,
+        CommentStatus.SPAM,
+        CommentStatus.DELETED,
+    ):
         make_comment(thread, status=status, body=f"caché {status}")
     db.session.commit()
 
@@ -229,8 +235,11 @@ def test_get_thread_answers_304_to_matching_etag(client, thread):
     first = get_thread(client)
     etag = first.headers["ETag"]
 
-    again = client.get("/api/v1/thread", query_string={"site": "lejourpile", "article": ARTICLE},
-                       headers={"If-None-Match": etag})
+    again = client.get(
+        "/api/v1/thread",
+        query_string={"site": "lejourpile", "article": ARTICLE},
+        headers={"If-None-Match": etag},
+    )
 
     assert again.status_code == 304
     assert again.get_data() == b""
@@ -252,11 +261,16 @@ def test_get_thread_etag_differs_per_sort_and_page(client, thread):
 
 def test_get_thread_allows_registered_origin_only(client, thread):
     ok = get_thread(client)
-    ok = client.get("/api/v1/thread", query_string={"site": "lejourpile", "article": ARTICLE},
-                    headers={"Origin": "https://lejourpile.fr"})
-    foreign = client.get("/api/v1/thread",
-                         query_string={"site": "lejourpile", "article": ARTICLE},
-                         headers={"Origin": "https://evil.example"})
+    ok = client.get(
+        "/api/v1/thread",
+        query_string={"site": "lejourpile", "article": ARTICLE},
+        headers={"Origin": "https://lejourpile.fr"},
+    )
+    foreign = client.get(
+        "/api/v1/thread",
+        query_string={"site": "lejourpile", "article": ARTICLE},
+        headers={"Origin": "https://evil.example"},
+    )
 
     assert ok.headers["Access-Control-Allow-Origin"] == "https://lejourpile.fr"
     assert "Origin" in ok.headers["Vary"]
@@ -264,11 +278,14 @@ def test_get_thread_allows_registered_origin_only(client, thread):
 
 
 def test_preflight_from_registered_origin_is_answered(client, thread):
-    response = client.options("/api/v1/comments", headers={
-        "Origin": "https://lejourpile.fr",
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type, x-engage-reader",
-    })
+    response = client.options(
+        "/api/v1/comments",
+        headers={
+            "Origin": "https://lejourpile.fr",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-engage-reader",
+        },
+    )
 
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "https://lejourpile.fr"
@@ -277,8 +294,10 @@ def test_preflight_from_registered_origin_is_answered(client, thread):
 
 
 def test_preflight_from_foreign_origin_gets_no_cors_headers(client, thread):
-    response = client.options("/api/v1/comments", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    response = client.options(
+        "/api/v1/comments",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
 
     assert "Access-Control-Allow-Origin" not in response.headers
 
@@ -291,14 +310,18 @@ def test_get_counts_answers_each_article_with_zeros_for_unknown(client, thread, 
     make_comment(thread)
     db.session.commit()
 
-    response = client.get("/api/v1/counts", query_string=[
-        ("site", "lejourpile"), ("article", ARTICLE), ("article", "inconnu")])
+    response = client.get(
+        "/api/v1/counts",
+        query_string=[("site", "lejourpile"), ("article", ARTICLE), ("article", "inconnu")],
+    )
 
     assert response.status_code == 200
-    assert response.get_json() == {"counts": {
-        ARTICLE: {"comments": 2, "reactions": 0, "shares": 0},
-        "inconnu": {"comments": 0, "reactions": 0, "shares": 0},
-    }}
+    assert response.get_json() == {
+        "counts": {
+            ARTICLE: {"comments": 2, "reactions": 0, "shares": 0},
+            "inconnu": {"comments": 0, "reactions": 0, "shares": 0},
+        }
+    }
 
 
 def test_get_counts_for_100_articles_uses_fixed_queries(client, thread, count_queries):

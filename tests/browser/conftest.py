@@ -25,7 +25,8 @@ HOSTILE_CSS = """
 * { color: #f0f !important; font-size: 7px !important; letter-spacing: 4px !important;
     line-height: 0.5 !important; text-transform: uppercase !important;
     font-family: "Comic Sans MS", cursive !important; }
-button, textarea, input, form, li, ol, section, article, p, span, label, a { display: none !important; }
+button, textarea, input, form, li, ol, section, article, p, span, label, a {
+    display: none !important; }
 div { border: 5px dotted red !important; padding: 40px !important; background: yellow !important; }
 #engage-thread { display: block !important; }
 """

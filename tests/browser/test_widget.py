@@ -53,8 +53,13 @@ def test_widget_renders_in_open_shadow_root_untouched_by_hostile_css(page, serve
     assert styles["display"] != "none" and styles["visible"]
     assert styles["font"] >= 14 and styles["spacing"] in ("normal", "0px")
     assert styles["color"] != "rgb(255, 0, 255)"
-    for selector in ("input[name=author]", "input[name=email]", "button[type=submit]",
-                     "[data-reaction=love]", "[data-network=whatsapp]"):
+    for selector in (
+        "input[name=author]",
+        "input[name=email]",
+        "button[type=submit]",
+        "[data-reaction=love]",
+        "[data-network=whatsapp]",
+    ):
         assert page.locator(W + selector).first.is_visible()
 
 

@@ -63,7 +63,9 @@ def test_suspect_word_holds_with_reason(client, app):
     body = post_on(client, {"suspect_words": ["arnaque"]}, body="C’est une ARNAQUE")
 
     comment = stored(body["comment"]["id"])
-    assert comment.status == CommentStatus.PENDING and comment.held_reason == "suspect word: arnaque"
+    assert (
+        comment.status == CommentStatus.PENDING and comment.held_reason == "suspect word: arnaque"
+    )
 
 
 def test_too_many_links_hold(client, app):
@@ -104,9 +106,11 @@ def test_thread_older_than_auto_close_days_is_closed(client, app):
 def test_edit_adding_banned_word_rejects_and_hides(client, app):
     posted = post_on(client, {"banned_words": ["connard"]})
 
-    response = client.patch(f"/api/v1/comments/{posted['comment']['id']}",
-                            json={"body": "Finalement, connard"},
-                            headers={"X-Engage-Edit-Token": posted["edit_token"]})
+    response = client.patch(
+        f"/api/v1/comments/{posted['comment']['id']}",
+        json={"body": "Finalement, connard"},
+        headers={"X-Engage-Edit-Token": posted["edit_token"]},
+    )
 
     assert response.status_code == 200
     assert stored(posted["comment"]["id"]).status == CommentStatus.REJECTED

@@ -42,8 +42,12 @@ def test_form_token_endpoint_is_never_cached(client, app):
 def test_honeypot_filled_is_refused_by_default(client, app):
     setup_site()
 
-    assert "website" in assert_error(post_comment(client, website="http://spam"), 400,
-                                     "validation_error")["fields"]
+    assert (
+        "website"
+        in assert_error(post_comment(client, website="http://spam"), 400, "validation_error")[
+            "fields"
+        ]
+    )
     assert stored() == []
 
 
@@ -100,8 +104,12 @@ def test_same_body_twice_from_same_ip_is_refused(client, app):
     setup_site()
     post_comment(client, body="Copié-collé")
 
-    response = post_comment(client, body="Copié-collé", article="autre/article",
-                            url="https://lejourpile.fr/autre/article")
+    response = post_comment(
+        client,
+        body="Copié-collé",
+        article="autre/article",
+        url="https://lejourpile.fr/autre/article",
+    )
 
     assert "body" in assert_error(response, 400, "validation_error")["fields"]
     assert len(stored()) == 1
