@@ -241,6 +241,25 @@ def test_xss_in_names_and_bodies_executes_nothing(page, servers):
     assert page.locator(W + ".body img, .body script, .body svg").count() == 0
 
 
+def test_xss_in_article_title_and_url_attributes_executes_nothing(page, servers):
+    vector = '"><img src=x onerror="window.__xss=1">'
+    container = (
+        f'<div id="engage-thread" data-engage-article="xss/{vector.replace(chr(34), "&quot;")}"'
+        f' data-engage-title="{vector.replace(chr(34), "&quot;")}"></div>'
+    )
+    page.goto(servers.page_url("xss-attributes", container))
+    page.wait_for_selector(W + "textarea[name=body]")
+    post(page, "Commentaire sur une page piégée")
+    page.locator(W + "li.comment").first.wait_for()
+    with page.context.expect_page() as popup:
+        page.locator(W + "[data-network=x]").click()
+    popup.value.close()
+
+    assert page.evaluate("window.__xss") is None
+    (thread,) = stored(Thread)
+    assert thread.title == vector and thread.article == f"xss/{vector}"
+
+
 def test_listing_counts_come_from_one_request(page, servers):
     requests = []
     page.on("request", lambda r: "/api/v1/counts" in r.url and requests.append(r.url))
