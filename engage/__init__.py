@@ -23,11 +23,11 @@ def _asset_folder(name: str) -> str:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the engage application; `config` overrides defaults and the environment."""
-    from . import api, cli, embed, health
+    from . import api, cli, embed, health, moderation
     from .config import load_config
     from .errors import register_error_handlers
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .security import register_security_headers
-    from .extensions import csrf, db, limiter, migrate
 
     app = Flask(
         __name__,
@@ -49,11 +49,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db)
     limiter.init_app(app)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=moderation.select_locale)
 
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-less JSON for cross-origin readers: nothing a cookie authorises
     app.register_blueprint(health.bp)
     app.register_blueprint(embed.bp)
+    app.register_blueprint(moderation.bp)
     register_error_handlers(app)
     register_security_headers(app)
     cli.register(app)

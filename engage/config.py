@@ -70,7 +70,19 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Moderators' sessions travel only over HTTPS; the demo and the tests run on plain HTTP.
+    "SESSION_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # Flask-Login drops a session used from another IP or browser.
+    "SESSION_PROTECTION": "strong",
+    # The moderation pages speak French unless the moderator or the browser asks for English.
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
 }
+
+_INSECURE_HTTP_DEFAULTS = ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
 
 
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
@@ -88,6 +100,11 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
 
     if app.config["ENGAGE_DEMO"]:
         _demo_defaults(app, overrides or {})
+    if app.config["ENGAGE_DEMO"] or app.config["TESTING"]:
+        # Both serve http://127.0.0.1, where a Secure cookie would never come back.
+        for key in _INSECURE_HTTP_DEFAULTS:
+            if key not in (overrides or {}):
+                app.config[key] = False
 
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         os.makedirs(app.instance_path, exist_ok=True)

@@ -9,8 +9,8 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from .extensions import MIGRATIONS_DIRECTORY, db
 from .errors import NotFound
+from .extensions import MIGRATIONS_DIRECTORY, db
 from .models import Comment, ModeratorRole, Site
 from .services import accounts, comments, sites
 from .services.comments import NewComment

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -99,3 +100,4 @@ migrate = Migrate(directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_
 limiter = Limiter(key_func=get_remote_address)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()

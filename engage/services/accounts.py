@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from functools import cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -16,6 +17,7 @@ from ..extensions import db
 from ..models import ApiToken, Moderator, ModeratorRole, Site, utcnow
 
 MIN_PASSWORD_LENGTH = 10
+LOCALES = ("fr", "en")  # the languages of the moderation pages
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -62,6 +64,48 @@ def add_moderator(
 def check_password(moderator: Moderator, password: str) -> bool:
     """Tell whether the password is this moderator's."""
     return check_password_hash(moderator.password_hash, password)
+
+
+@cache
+def _decoy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def authenticate(email: str, password: str) -> Moderator | None:
+    """Return the active moderator with this email and password, or None.
+
+    An unknown email costs a password check too, so the answer's timing does not tell
+    which emails are moderators'.
+    """
+    moderator = db.session.scalar(select(Moderator).where(Moderator.email == email.strip().lower()))
+    if moderator is None:
+        check_password_hash(_decoy_hash(), password)
+        return None
+    if not check_password(moderator, password) or not moderator.is_active:
+        return None
+    return moderator
+
+
+def moderator_by_id(moderator_id: int) -> Moderator | None:
+    """Return the moderator with this id, or None."""
+    return db.session.get(Moderator, moderator_id)
+
+
+def set_password(moderator: Moderator, password: str) -> None:
+    """Replace a moderator's password; validation_error when it is too short."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError("The password is too short.",
+                              fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"})
+    moderator.password_hash = generate_password_hash(password)
+    db.session.flush()
+
+
+def set_locale(moderator: Moderator, locale: str | None) -> None:
+    """Set the language of a moderator's pages (None: the browser's); validation_error."""
+    if locale is not None and locale not in LOCALES:
+        raise ValidationError("Unknown language.", fields={"locale": " or ".join(LOCALES)})
+    moderator.locale = locale
+    db.session.flush()
 
 
 def new_api_token(moderator: Moderator) -> str:
