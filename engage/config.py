@@ -1,4 +1,5 @@
-"""Load configuration once: defaults, then ENGAGE_* environment variables, then the caller's dict."""
+"""Load configuration once: defaults, then ENGAGE_* environment variables, then the caller's
+dict."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ _INSECURE_HTTP_DEFAULTS = ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
 
 
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
-    """Fill app.config from defaults, the environment and overrides; raise ConfigError if unusable."""
+    """Fill app.config from defaults, the environment and overrides; ConfigError if unusable."""
     app.config.from_mapping(DEFAULTS)
     for variable, (key, parse) in ENVIRONMENT.items():
         raw = os.environ.get(variable)

@@ -11,7 +11,7 @@ from flask import Response, g, jsonify, request
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import AuditEvent, Comment, Flag
-from ..services import accounts, moderation, sites
+from ..services import accounts, bans, moderation, sites
 from ..services.moderation import Action, Queue
 from . import bp
 from .schemas import MAX_ID, Fields, iso, json_body, whole_number
@@ -177,7 +177,7 @@ def post_ban() -> tuple[Response, int]:
         raise ValidationError(
             "The comment is not on this site.", fields={"comment_id": "other site"}
         )
-    ban, rejected = moderation.ban_author(
+    ban, rejected = bans.ban_author(
         g.moderator, comment, days=days, reason=_reason(data), reject_comments=reject
     )
     body = {

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..models import Site
-from ..services import moderation
+from ..services import bans, moderation
 from ..services.moderation import Action, Queue
 from ..services.sites import settings_of
 from . import bp
@@ -151,7 +151,7 @@ def ban_author(comment_id: int) -> Response:
                            days) if days else _("Author banned for ever."))
         return f"{banned} {action_done(Action.REJECT, result[1])}" if reject else banned
 
-    return _apply(lambda: moderation.ban_author(moderator, comment, days=days, reason=reason,
+    return _apply(lambda: bans.ban_author(moderator, comment, days=days, reason=reason,
                                                 reject_comments=reject), back, done)
 
 

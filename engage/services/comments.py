@@ -15,7 +15,7 @@ from ..errors import BadToken, NotFound, ThreadClosed, ValidationError
 from ..extensions import db
 from ..models import Comment, CommentLike, CommentStatus, Flag, FlagReason, Site, Thread, utcnow
 from ..sanitize import render_markdown
-from . import moderation, rules, spam, threads
+from . import bans, moderation, rules, spam, threads
 from .sites import settings_of
 from .threads import ArticleRef
 
@@ -82,7 +82,7 @@ def post_comment(
     settings = settings_of(site)
     if not thread.is_open or rules.is_auto_closed(settings, thread):
         raise ThreadClosed()
-    moderation.check_not_banned(site, reader_hash=reader_hash, ip_hash=ip_hash, email=new.email)
+    bans.check_not_banned(site, reader_hash=reader_hash, ip_hash=ip_hash, email=new.email)
     parent = None
     if new.parent_id is not None:
         parent = db.session.get(Comment, new.parent_id)

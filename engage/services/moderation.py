@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import datetime as dt
 import json
 from collections.abc import Sequence
 from enum import StrEnum
@@ -15,12 +14,10 @@ from sqlalchemy import and_, exists, false, func, or_, select, true, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..errors import Banned, Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..extensions import db
-from ..identity import email_hash
 from ..models import (
     AuditEvent,
-    Ban,
     Comment,
     CommentStatus,
     Flag,
@@ -115,7 +112,9 @@ def record(
     return event
 
 
-def audit_log(site: Site, cursor: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[AuditEvent], int | None]:
+def audit_log(
+    site: Site, cursor: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[AuditEvent], int | None]:
     """Return a page of the site's audit entries, newest first, and the next cursor."""
     query = select(AuditEvent).where(AuditEvent.site_id == site.id).order_by(AuditEvent.id.desc())
     if cursor:
@@ -196,8 +195,10 @@ def read_queue(
         was_urgent, last_id = _decode(cursor)
         after = Comment.id > last_id if oldest_first else Comment.id < last_id
         if queue == Queue.REPORTED:
-            after = or_(urgent == false(), and_(urgent == true(), after)) if was_urgent else and_(
-                urgent == false(), after
+            after = (
+                or_(urgent == false(), and_(urgent == true(), after))
+                if was_urgent
+                else and_(urgent == false(), after)
             )
         query = query.where(after)
     order = Comment.id.asc() if oldest_first else Comment.id.desc()
@@ -236,8 +237,9 @@ def queue_counts(site: Site) -> dict[str, int]:
         .join(Thread, Comment.thread_id == Thread.id)
         .where(Thread.site_id == site.id, _queue_filter(site, Queue.REPORTED))
     )
-    counts = {q.value: int(by_status.get(CommentStatus(q.value), 0)) for q in Queue
-              if q != Queue.REPORTED}
+    counts = {
+        q.value: int(by_status.get(CommentStatus(q.value), 0)) for q in Queue if q != Queue.REPORTED
+    }
     counts[Queue.REPORTED.value] = int(reported or 0)
     return counts
 
@@ -310,7 +312,7 @@ def act(moderator: Moderator, comment: Comment, action: Action, reason: str = ""
             threads.bump(comment.thread)
     else:
         set_status(comment, STATUS_AFTER[action])
-        _settle_reports(moderator, comment, action, reason)
+        settle_reports(moderator, comment, action, reason)
     record(moderator, action.value, comment.thread.site_id, comment=comment, reason=reason)
     return comment
 
@@ -330,124 +332,56 @@ def check_decision_reason(
         select(Flag.id)
         .join(Comment, Flag.comment_id == Comment.id)
         .join(Thread, Comment.thread_id == Thread.id)
-        .where(Flag.comment_id.in_(list(comment_ids)), Flag.reason == FlagReason.ILLEGAL,
-               Flag.resolved_at.is_(None))
+        .where(
+            Flag.comment_id.in_(list(comment_ids)),
+            Flag.reason == FlagReason.ILLEGAL,
+            Flag.resolved_at.is_(None),
+        )
     )
     if moderator.role != "admin":
         query = query.where(Thread.site_id.in_([s.id for s in moderator.sites]))
     if db.session.scalar(query.limit(1)) is not None:
-        raise ValidationError("A decision on a report of illegal content needs a reason.",
-                              fields={"reason": "required for a report of illegal content"})
+        raise ValidationError(
+            "A decision on a report of illegal content needs a reason.",
+            fields={"reason": "required for a report of illegal content"},
+        )
 
 
-def _settle_reports(moderator: Moderator, comment: Comment, action: Action, reason: str) -> None:
+def settle_reports(moderator: Moderator, comment: Comment, action: Action, reason: str) -> None:
     db.session.execute(
         update(Flag)
         .where(Flag.comment_id == comment.id, Flag.resolved_at.is_(None))
-        .values(resolved_at=utcnow(), resolution=action.value, resolution_reason=reason or None,
-                resolved_by_id=moderator.id),
+        .values(
+            resolved_at=utcnow(),
+            resolution=action.value,
+            resolution_reason=reason or None,
+            resolved_by_id=moderator.id,
+        ),
         execution_options={"synchronize_session": False},
     )
     # Looked at: the comment leaves the reported queue until new reports come in.
     comment.flag_count = 0
 
 
-def act_in_bulk(moderator: Moderator, ids: Sequence[int], action: Action, reason: str = "") -> list[Comment]:
+def act_in_bulk(
+    moderator: Moderator, ids: Sequence[int], action: Action, reason: str = ""
+) -> list[Comment]:
     """Apply one action to many comments, all or none; not_found, forbidden, validation_error."""
     if not ids or len(ids) > MAX_BULK:
         raise ValidationError(f"Give 1 to {MAX_BULK} comment ids.", fields={"ids": "1 to 200 ids"})
     wanted = list(dict.fromkeys(ids))
-    found = list(db.session.scalars(
-        select(Comment).where(Comment.id.in_(wanted))
-        .options(joinedload(Comment.thread).joinedload(Thread.site))
-    ).unique())
+    found = list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.id.in_(wanted))
+            .options(joinedload(Comment.thread).joinedload(Thread.site))
+        ).unique()
+    )
     if len(found) != len(wanted):
         raise NotFound("Some comments do not exist.")
     for comment in found:
         authorize(moderator, comment.thread.site)
     return [act(moderator, comment, action, reason) for comment in found]
-
-
-# --- bans ---------------------------------------------------------------------------------
-
-
-def active_ban(site: Site, *, reader_hash: str | None, ip_hash: str | None,
-               email: str | None) -> Ban | None:
-    """Return a ban of the site matching any of these identifiers, if one is in force."""
-    matches = []
-    if reader_hash:
-        matches.append(Ban.reader_hash == reader_hash)
-    if ip_hash:
-        matches.append(Ban.ip_hash == ip_hash)
-    if email:
-        matches.append(Ban.email_hash == email_hash(email))
-    if not matches:
-        return None
-    return db.session.scalar(
-        select(Ban).where(
-            Ban.site_id == site.id,
-            or_(Ban.expires_at.is_(None), Ban.expires_at > utcnow()),
-            or_(*matches),
-        ).limit(1)
-    )
-
-
-def check_not_banned(site: Site, *, reader_hash: str | None, ip_hash: str | None,
-                     email: str | None) -> None:
-    """Refuse a banned author; banned."""
-    if active_ban(site, reader_hash=reader_hash, ip_hash=ip_hash, email=email):
-        raise Banned()
-
-
-def ban_author(
-    moderator: Moderator,
-    comment: Comment,
-    *,
-    days: int | None,
-    reason: str = "",
-    reject_comments: bool = False,
-) -> tuple[Ban, int]:
-    """Ban a comment's author from its site (reader, email, IP), for `days` or for ever.
-
-    With reject_comments, the author's comments still waiting or visible on the site are
-    rejected too. Returns the ban and how many comments were rejected; validation_error.
-    """
-    if days is not None and not 1 <= days <= 36500:
-        raise ValidationError("days is 1 to 36500, or absent for a permanent ban.",
-                              fields={"days": "1 to 36500"})
-    site = comment.thread.site
-    ban = Ban(
-        site_id=site.id,
-        reader_hash=comment.reader_hash,
-        ip_hash=comment.ip_hash,
-        email_hash=email_hash(comment.email) if comment.email else None,
-        reason=reason,
-        comment_id=comment.id,
-        moderator_id=moderator.id,
-        expires_at=utcnow() + dt.timedelta(days=days) if days else None,
-    )
-    db.session.add(ban)
-    rejected = 0
-    if reject_comments:
-        same_author = [c == v for c, v in ((Comment.reader_hash, ban.reader_hash),
-                                           (Comment.ip_hash, ban.ip_hash)) if v]
-        if comment.email:
-            same_author.append(func.lower(Comment.email) == comment.email.lower())
-        doomed = db.session.scalars(
-            select(Comment)
-            .join(Thread, Comment.thread_id == Thread.id)
-            .where(Thread.site_id == site.id, or_(*same_author),
-                   Comment.status.in_([CommentStatus.PENDING, CommentStatus.APPROVED]))
-            .options(joinedload(Comment.thread))
-        ).all()
-        for victim in doomed:
-            set_status(victim, CommentStatus.REJECTED)
-            _settle_reports(moderator, victim, Action.REJECT, reason or "author banned")
-        rejected = len(doomed)
-    db.session.flush()
-    record(moderator, "ban", site.id, comment=comment, reason=reason,
-           days=days, rejected_comments=rejected)
-    return ban, rejected
 
 
 # --- threads ------------------------------------------------------------------------------
@@ -463,8 +397,13 @@ def set_thread_open(moderator: Moderator, site: Site, article: str, is_open: boo
         thread.is_open = is_open
         db.session.flush()
         threads.bump(thread)
-    record(moderator, "open_thread" if is_open else "close_thread", site.id, thread_id=thread.id,
-           article=article)
+    record(
+        moderator,
+        "open_thread" if is_open else "close_thread",
+        site.id,
+        thread_id=thread.id,
+        article=article,
+    )
     return thread
 
 
@@ -476,8 +415,11 @@ def update_settings(moderator: Moderator, site: Site, options: dict[str, str]) -
     authorize_admin(moderator)
     before = dataclasses.asdict(settings_of(site))
     after = set_options(site, options)
-    changes = {name: [before[name], value] for name, value in dataclasses.asdict(after).items()
-               if value != before[name]}
+    changes = {
+        name: [before[name], value]
+        for name, value in dataclasses.asdict(after).items()
+        if value != before[name]
+    }
     if changes:
         record(moderator, "settings", site.id, changes=changes)
     return after
