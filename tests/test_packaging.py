@@ -25,6 +25,7 @@ def test_wheel_contains_templates_static_and_migrations(tmp_path):
         if asset.is_file() and not {"node_modules", "screenshots"} & set(asset.parts):
             assert f"engage/static/{asset.relative_to(ROOT / 'static')}" in names
     assert not any("node_modules" in n for n in names)
+    assert "engage/translations/fr/LC_MESSAGES/messages.mo" in names
     assert "engage/migrations/env.py" in names
     assert "engage/migrations/alembic.ini" in names
     assert any(n.startswith("engage/migrations/versions/") for n in names)
