@@ -11,6 +11,8 @@ from wtforms import (
     BooleanField,
     HiddenField,
     PasswordField,
+    SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -22,7 +24,7 @@ from wtforms.widgets import NumberInput
 from ..services.accounts import LOCALES
 from ..services.moderation import MAX_BULK, Action
 from ..services.sites import SiteSettings
-from .labels import SETTING_LABELS, settings_error
+from .labels import ERASURE_MODES, SETTING_LABELS, SIGNAL_ACTIONS, settings_error
 
 # Fields with a fixed set of values are plain strings checked with AnyOf: the templates draw
 # their options (each comment's form has its own ids), so a SelectField would only validate.
@@ -110,6 +112,10 @@ class QueueFilterForm(FlaskForm):
         return {"newest": False, "oldest": True}.get(self.order.data or "")
 
 
+def _choices(pairs: tuple[tuple[str, Any], ...]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _number(label: object, description: object) -> StringField:
     # Kept as text: sites.set_options parses and bounds every option, and says what is wrong.
     return StringField(label, description=description, widget=NumberInput(min=0),
@@ -139,14 +145,31 @@ class SettingsForm(FlaskForm):
     auto_close_days = _number(SETTING_LABELS["auto_close_days"],
                               _l("No new comments on older articles. 0: never closed."))
 
+    spam_honeypot = SelectField(SETTING_LABELS["spam_honeypot"], choices=_choices(SIGNAL_ACTIONS))
+    spam_too_fast = SelectField(SETTING_LABELS["spam_too_fast"], choices=_choices(SIGNAL_ACTIONS))
+    spam_min_seconds = _number(SETTING_LABELS["spam_min_seconds"],
+                               _l("Only when the widget sent its form token."))
+    spam_duplicate = SelectField(SETTING_LABELS["spam_duplicate"], choices=_choices(SIGNAL_ACTIONS))
+    spam_akismet = SelectField(SETTING_LABELS["spam_akismet"], choices=_choices(SIGNAL_ACTIONS))
+    akismet_key = StringField(SETTING_LABELS["akismet_key"], description=_l(
+        "With a key, each new comment (and the reader's IP) is sent to this service."))
+    akismet_url = StringField(SETTING_LABELS["akismet_url"])
+    erasure = SelectField(SETTING_LABELS["erasure"], choices=_choices(ERASURE_MODES))
+    notify_moderators = BooleanField(SETTING_LABELS["notify_moderators"], description=_l(
+        "Sent by `engage notify`, at most once per run and only with news."))
+
     OPTIONS = ("moderation", "hold_first_comment", "banned_words", "suspect_words", "max_links",
                "edit_window", "report_queue_threshold", "report_hide_threshold",
-               "auto_close_days")
+               "auto_close_days", "spam_honeypot", "spam_too_fast", "spam_min_seconds",
+               "spam_duplicate", "spam_akismet", "akismet_key", "akismet_url", "erasure",
+               "notify_moderators")
+    CHECKBOXES = ("hold_first_comment", "notify_moderators")
 
     def options(self) -> dict[str, str]:
         """Return the options as strings, as sites.set_options takes them."""
         values = {name: str(getattr(self, name).data or "") for name in self.OPTIONS}
-        values["hold_first_comment"] = "true" if self.hold_first_comment.data else "false"
+        for name in self.CHECKBOXES:
+            values[name] = "true" if getattr(self, name).data else "false"
         return values
 
     @classmethod
@@ -156,7 +179,7 @@ class SettingsForm(FlaskForm):
         for name in ("banned_words", "suspect_words"):
             data[name] = "\n".join(data[name])
         for name in ("max_links", "edit_window", "report_queue_threshold",
-                     "report_hide_threshold", "auto_close_days"):
+                     "report_hide_threshold", "auto_close_days", "spam_min_seconds"):
             data[name] = str(data[name])
         return cls(data=data)
 

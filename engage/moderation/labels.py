@@ -77,7 +77,21 @@ SETTING_LABELS = {
     "report_queue_threshold": _l("Reports before the reported queue"),
     "report_hide_threshold": _l("Reports that hide a comment"),
     "auto_close_days": _l("Close threads after (days)"),
+    "spam_honeypot": _l("Hidden field filled in"),
+    "spam_too_fast": _l("Sent faster than a person types"),
+    "spam_min_seconds": _l("Least seconds between showing and sending the form"),
+    "spam_duplicate": _l("Same comment again within 10 minutes"),
+    "spam_akismet": _l("Spam service says spam"),
+    "akismet_key": _l("Akismet-compatible key (empty: off)"),
+    "akismet_url": _l("Akismet-compatible service URL"),
+    "erasure": _l("When a reader's data is erased, their comments"),
+    "notify_moderators": _l("E-mail moderators a digest of waiting comments"),
 }
+
+SIGNAL_ACTIONS = (("reject", _l("Refuse it")), ("hold", _l("Hold it for a moderator")),
+                  ("off", _l("Let it through")))
+ERASURE_MODES = (("tombstone", _l("become tombstones (text removed)")),
+                 ("anonymize", _l("stay, signed “Anonyme”")))
 
 DETAIL_LABELS = {
     "reason": _l("reason"),

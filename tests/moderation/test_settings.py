@@ -21,6 +21,15 @@ VALID = {
     "report_queue_threshold": "2",
     "report_hide_threshold": "5",
     "auto_close_days": "14",
+    "spam_honeypot": "hold",
+    "spam_too_fast": "reject",
+    "spam_min_seconds": "5",
+    "spam_duplicate": "off",
+    "spam_akismet": "reject",
+    "akismet_key": "cle-secrete",
+    "akismet_url": "https://antispam.example.org",
+    "erasure": "anonymize",
+    "notify_moderators": "y",
 }
 
 
@@ -54,6 +63,12 @@ def test_settings_save_stores_every_option_and_records_the_changes(admin_client,
             settings.report_hide_threshold, settings.auto_close_days) == (3, 30, 2, 5, 14)
     (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "settings"))
     assert event.actor == "admin@engage.fr" and event.site_id == world["home"].id
+    assert (settings.spam_honeypot, settings.spam_too_fast, settings.spam_duplicate,
+            settings.spam_akismet, settings.spam_min_seconds) == ("hold", "reject", "off",
+                                                                  "reject", 5)
+    assert settings.akismet_key == "cle-secrete"
+    assert settings.akismet_url == "https://antispam.example.org"
+    assert settings.erasure == "anonymize" and settings.notify_moderators is True
     assert event.details["changes"]["max_links"] == [2, 3]
     assert event.details["changes"]["banned_words"] == [[], ["connard", "va te faire"]]
     assert "Settings saved." in text(admin_client.get(SETTINGS))
