@@ -226,9 +226,10 @@ XSS_BODIES = [
 
 def test_xss_in_names_and_bodies_executes_nothing(page, servers):
     open_article(page, servers)
-    for body in XSS_BODIES:
+    for n, body in enumerate(XSS_BODIES):
         post(page, body, author=XSS_AUTHOR)
-        page.wait_for_timeout(150)
+        # The next one only once this one is listed: the form empties itself on success.
+        page.wait_for_selector(W + f"li.comment >> nth={n}")
     page.reload()
     page.wait_for_selector(W + "li.comment >> nth=4")
     for link in page.locator(W + ".body a").all():
