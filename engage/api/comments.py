@@ -9,7 +9,7 @@ from ..extensions import db, limiter
 from ..identity import ip_hash, reader_hash
 from ..limits import by_ip, by_reader, named, without_reader
 from ..models import Comment
-from ..services import comments, spam
+from ..services import comments, spam, threads
 from ..services.sites import check_write_origin, settings_of
 from . import bp, origin_header, use_site
 from .schemas import (
@@ -29,7 +29,7 @@ EDIT_TOKEN_HEADER = "X-Engage-Edit-Token"
 def _comment_for_write(comment_id: int) -> Comment:
     if comment_id > MAX_ID:
         raise NotFound("No such comment.")
-    comment = comments.get_comment(comment_id)
+    comment = threads.get_comment(comment_id)
     g.site = comment.thread.site
     check_write_origin(g.site, origin_header())
     return comment

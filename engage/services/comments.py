@@ -9,11 +9,10 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from ..errors import BadToken, NotFound, ThreadClosed, ValidationError
 from ..extensions import db
-from ..models import Comment, CommentLike, CommentStatus, Flag, FlagReason, Site, Thread, utcnow
+from ..models import Comment, CommentLike, CommentStatus, Flag, FlagReason, Site, utcnow
 from ..sanitize import render_markdown
 from . import bans, moderation, rules, spam, threads
 from .sites import settings_of
@@ -50,18 +49,6 @@ def edit_expires_at(comment: Comment, site: Site) -> dt.datetime:
     """Return when the edit token issued with a new comment stops working."""
     minutes = settings_of(site).edit_window
     return comment.created_at + dt.timedelta(minutes=minutes)
-
-
-def get_comment(comment_id: int) -> Comment:
-    """Return a comment with its thread and site loaded; not_found otherwise."""
-    comment = db.session.scalar(
-        select(Comment)
-        .where(Comment.id == comment_id)
-        .options(joinedload(Comment.thread).joinedload(Thread.site))
-    )
-    if comment is None:
-        raise NotFound("No such comment.")
-    return comment
 
 
 def post_comment(

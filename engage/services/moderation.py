@@ -249,13 +249,7 @@ def queue_counts(site: Site) -> dict[str, int]:
 
 def comment_for(moderator: Moderator, comment_id: int) -> Comment:
     """Return a comment the moderator may act on; not_found, forbidden."""
-    comment = db.session.scalar(
-        select(Comment)
-        .where(Comment.id == comment_id)
-        .options(joinedload(Comment.thread).joinedload(Thread.site))
-    )
-    if comment is None:
-        raise NotFound("No such comment.")
+    comment = threads.get_comment(comment_id)
     authorize(moderator, comment.thread.site)
     return comment
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import and_, exists, false, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..errors import ForbiddenOrigin, ValidationError
+from ..errors import ForbiddenOrigin, NotFound, ValidationError
 from ..extensions import db
 from ..models import Comment, CommentStatus, Site, Thread
 from . import rules
@@ -47,6 +47,18 @@ class ThreadPage:
     visible: set[int]  # ids listed with their content; other listed ids are tombstones
     next_cursor: str | None
     is_open: bool = True  # takes comments: not closed by a moderator nor by the site's age rule
+
+
+def get_comment(comment_id: int) -> Comment:
+    """Return a comment with its thread and site loaded; not_found otherwise."""
+    comment = db.session.scalar(
+        select(Comment)
+        .where(Comment.id == comment_id)
+        .options(joinedload(Comment.thread).joinedload(Thread.site))
+    )
+    if comment is None:
+        raise NotFound("No such comment.")
+    return comment
 
 
 def find_thread(site: Site, article: str) -> Thread | None:
