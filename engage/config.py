@@ -99,6 +99,14 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             raise ConfigError(f"{variable}: {exc}") from None
     app.config.from_mapping(overrides or {})
 
+    # With a shared Redis and no storage named for the limits, the limits share it too:
+    # memory:// would count per worker.
+    storage_named = "ENGAGE_RATELIMIT_STORAGE_URI" in os.environ or "RATELIMIT_STORAGE_URI" in (
+        overrides or {}
+    )
+    if app.config["ENGAGE_REDIS_URL"] and not storage_named:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["ENGAGE_REDIS_URL"]
+
     if app.config["ENGAGE_DEMO"]:
         _demo_defaults(app, overrides or {})
     if app.config["ENGAGE_DEMO"] or app.config["TESTING"]:

@@ -93,6 +93,15 @@ def test_bad_environment_value_fails_naming_the_variable(monkeypatch, variable, 
     assert variable in str(raised.value.code)
 
 
+def test_redis_url_also_stores_rate_limits_unless_told_otherwise(monkeypatch):
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "s3cret")
+    monkeypatch.setenv("ENGAGE_REDIS_URL", "redis://cache:6379/2")
+
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/2"
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URI", "redis://limits:6379/0")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://limits:6379/0"
+
+
 def test_config_argument_overrides_environment(monkeypatch):
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "from-env")
 
