@@ -157,13 +157,16 @@ def _encode(key: list[Any]) -> str:
 
 
 def _decode(cursor: str) -> list[Any]:
+    """Return [urgent, id] from a queue cursor; validation_error for anything else."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if isinstance(key, list) and len(key) == 2 and all(type(v) is int for v in key):
-            return key
     except (ValueError, binascii.Error, RecursionError):
-        pass
-    raise ValidationError("cursor is not valid", fields={"cursor": "invalid"})
+        key = None
+    # Bounded like the id column: a bigger number must be a 400, not a database error.
+    if not (isinstance(key, list) and len(key) == 2
+            and all(type(v) is int and 0 <= v <= 2**31 - 1 for v in key)):
+        raise ValidationError("cursor is not valid", fields={"cursor": "invalid"})
+    return key
 
 
 def read_queue(
