@@ -19,22 +19,22 @@ from .services.threads import ArticleRef, find_thread
 DEMO_ARTICLES = [
     {
         "id": "2026/11/budget-municipal",
-        "title": "Budget municipal : la ville mise sur les pistes cyclables",
+        "title": "Budget municipal : la ville mise sur les pistes cyclables",
         "rubric": "Politique locale",
         "date": "28 novembre 2026",
         "author": "Claire Dumas",
         "lead": "Le conseil municipal a adopté jeudi soir un budget 2027 qui consacre 14 millions "
-        "d’euros aux « mobilités douces », soit le double de l’an dernier. L’opposition dénonce "
-        "un choix « idéologique ».",
+        "d’euros aux « mobilités douces », soit le double de l’an dernier. L’opposition dénonce "
+        "un choix « idéologique ».",
         "paragraphs": [
             "La séance a duré près de cinq heures. À l’issue des débats, le budget a été voté par "
-            "31 voix contre 14. Le maire, Hervé Lambert, a défendu « un budget de transition, "
-            "qui ne laisse personne au bord de la route ».",
-            "Principal poste de dépense : 22 kilomètres de pistes cyclables protégées, dont la "
+            "31 voix contre 14. Le maire, Hervé Lambert, a défendu « un budget de transition, "
+            "qui ne laisse personne au bord de la route ».",
+            "Principal poste de dépense : 22 kilomètres de pistes cyclables protégées, dont la "
             "rue Voltaire et le boulevard de l’Europe, où deux cyclistes ont été blessés cette "
             "année. Les travaux doivent commencer au printemps.",
-            "L’opposition, elle, s’inquiète de l’entretien des voiries existantes. « On repeint "
-            "des bandes vertes pendant que les nids-de-poule s’agrandissent », a lancé "
+            "L’opposition, elle, s’inquiète de l’entretien des voiries existantes. « On repeint "
+            "des bandes vertes pendant que les nids-de-poule s’agrandissent », a lancé "
             "Sophie Marchal, conseillère d’opposition.",
             "Les associations de commerçants du centre-ville demandent, de leur côté, des places "
             "de livraison supplémentaires. Une réunion publique est prévue le 9 décembre à "
@@ -47,7 +47,7 @@ DEMO_ARTICLES = [
         "rubric": "Vie locale",
         "date": "27 novembre 2026",
         "author": "Yanis Benali",
-        "lead": "Chalets en bois, vin chaud et artisans de la région : le marché s’installe "
+        "lead": "Chalets en bois, vin chaud et artisans de la région : le marché s’installe "
         "place de la République jusqu’au 28 décembre.",
         "paragraphs": [
             "Cette année, un tiers des exposants sont nouveaux, et les produits locaux sont mis "
@@ -56,27 +56,27 @@ DEMO_ARTICLES = [
     },
     {
         "id": "2026/11/crue-de-la-loire",
-        "title": "Crue : la vigilance orange levée sur la Loire",
+        "title": "Crue : la vigilance orange levée sur la Loire",
         "rubric": "Environnement",
         "date": "26 novembre 2026",
         "author": "Awa Diallo",
         "lead": "Le niveau du fleuve a baissé de 60 centimètres en 24 heures ; les quais "
         "rouvrent ce week-end.",
         "paragraphs": [
-            "Les services de la préfecture restent prudents : de nouvelles pluies sont annoncées "
+            "Les services de la préfecture restent prudents : de nouvelles pluies sont annoncées "
             "pour la semaine prochaine.",
         ],
     },
 ]
-HELD_COMMENT = ("Promo vélo ! https://example.com/a https://example.com/b https://example.com/c")
+HELD_COMMENT = ("Promo vélo ! https://example.com/a https://example.com/b https://example.com/c")
 DEMO_ADMIN = "admin@demo.local"
 DEMO_ARTICLE = DEMO_ARTICLES[0]["id"]
 DEMO_TITLE = DEMO_ARTICLES[0]["title"]
 
 SAMPLE_COMMENTS = [
-    ("Awa", "Enfin ! Les pistes de la rue Voltaire sont **dangereuses** depuis des années."),
-    ("Jean-Baptiste", "Et qui paiera l’entretien ? Le budget « mobilités » a déjà doublé…"),
-    ("Élodie", "Le compte rendu du conseil est en ligne : https://example.org/conseil"),
+    ("Awa", "Enfin ! Les pistes de la rue Voltaire sont **dangereuses** depuis des années."),
+    ("Jean-Baptiste", "Et qui paiera l’entretien ? Le budget « mobilités » a déjà doublé…"),
+    ("Élodie", "Le compte rendu du conseil est en ligne : https://example.org/conseil"),
 ]
 
 
