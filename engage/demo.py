@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -16,7 +17,7 @@ from .services import accounts, comments, sites
 from .services.comments import NewComment
 from .services.threads import ArticleRef, find_thread
 
-DEMO_ARTICLES = [
+DEMO_ARTICLES: list[dict[str, Any]] = [
     {
         "id": "2026/11/budget-municipal",
         "title": "Budget municipal : la ville mise sur les pistes cyclables",

@@ -23,14 +23,15 @@ def keyed_hash(purpose: str, value: str) -> str:
     return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def reader_hash(required: bool = True) -> str | None:
-    """Return the keyed hash of the request's X-Engage-Reader; validation_error if it is invalid.
+def optional_reader_hash() -> str | None:
+    """Return the keyed hash of X-Engage-Reader, None without one; validation_error if invalid."""
+    return None if READER_HEADER not in request.headers else reader_hash()
 
-    Without the header, None when not required.
-    """
+
+def reader_hash() -> str:
+    """Return the keyed hash of the request's X-Engage-Reader; validation_error if missing or
+    invalid."""
     token = request.headers.get(READER_HEADER)
-    if token is None and not required:
-        return None
     if token is None or not _READER_TOKEN.fullmatch(token):
         raise ValidationError(
             f"{READER_HEADER} must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -.",

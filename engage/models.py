@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds db.Model at run time; for the type checker it is our Base.
+    from .extensions import Base as Model
+else:
+    Model = db.Model
 
 
 def utcnow() -> dt.datetime:
@@ -84,7 +90,7 @@ def _enum_column(enum: type[StrEnum], **kwargs: Any) -> Any:
     )
 
 
-class Site(db.Model):
+class Site(Model):
     """A website that embeds engage, known by its public key."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +114,7 @@ class Site(db.Model):
         return {o.origin for o in self.origins}
 
 
-class SiteOrigin(db.Model):
+class SiteOrigin(Model):
     """One scheme://host[:port] from which a site's pages may call the API."""
 
     __tablename__ = "site_origin"
@@ -121,7 +127,7 @@ class SiteOrigin(db.Model):
     site: Mapped[Site] = relationship(back_populates="origins")
 
 
-class Thread(db.Model):
+class Thread(Model):
     """The comments and engagement of one article, with counters kept in step on every write."""
 
     __table_args__ = (
@@ -165,7 +171,7 @@ class Thread(db.Model):
         return {n.value: getattr(self, f"shares_{n.value}") for n in ShareNetwork}
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A reader's comment or reply; body_html is rendered once, when it is written."""
 
     __table_args__ = (
@@ -203,7 +209,7 @@ class Comment(db.Model):
     thread: Mapped[Thread] = relationship(lazy="raise_on_sql")
 
 
-class CommentLike(db.Model):
+class CommentLike(Model):
     """One reader's like of one comment."""
 
     __tablename__ = "comment_like"
@@ -215,7 +221,7 @@ class CommentLike(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Flag(db.Model):
+class Flag(Model):
     """One reader's report of one comment, for the moderation queue."""
 
     __table_args__ = (UniqueConstraint("comment_id", "reader_hash"),)
@@ -238,7 +244,7 @@ class Flag(db.Model):
     )
 
 
-class ArticleReaction(db.Model):
+class ArticleReaction(Model):
     """One reader's reaction to one article; replacing it keeps the row."""
 
     __tablename__ = "article_reaction"
@@ -251,7 +257,7 @@ class ArticleReaction(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Share(db.Model):
+class Share(Model):
     """A share button used by one reader, counted once per network per article."""
 
     __table_args__ = (UniqueConstraint("thread_id", "reader_hash", "network"),)
@@ -271,7 +277,7 @@ moderator_site = Table(
 )
 
 
-class Moderator(db.Model):
+class Moderator(Model):
     """A person who moderates: an admin everywhere, a moderator on the sites given."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -291,7 +297,7 @@ class Moderator(db.Model):
         return self.role == ModeratorRole.ADMIN or any(s.id == site.id for s in self.sites)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the moderation API, stored only as its SHA-256."""
 
     __tablename__ = "api_token"
@@ -306,7 +312,7 @@ class ApiToken(db.Model):
     moderator: Mapped[Moderator] = relationship(back_populates="tokens")
 
 
-class Ban(db.Model):
+class Ban(Model):
     """A banned author on one site: any of their reader token, email or IP, as keyed hashes."""
 
     __table_args__ = (Index("ix_ban_site_id_expires_at", "site_id", "expires_at"),)
@@ -325,7 +331,7 @@ class Ban(db.Model):
     expires_at: Mapped[dt.datetime | None] = mapped_column()  # None: for ever
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One moderation action or settings change: who did what, when, on what."""
 
     __tablename__ = "audit_event"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engage.errors import ValidationError
-from engage.identity import email_hash, keyed_hash, reader_hash
+from engage.identity import email_hash, keyed_hash, optional_reader_hash, reader_hash
 
 
 @pytest.mark.parametrize("token", ["a" * 16, "A-b_c" * 4, "z" * 128])
@@ -27,7 +27,7 @@ def test_reader_hash_with_invalid_token_is_validation_error(app, token):
 
 def test_reader_hash_missing_is_error_only_when_required(app):
     with app.test_request_context():
-        assert reader_hash(required=False) is None
+        assert optional_reader_hash() is None
         with pytest.raises(ValidationError):
             reader_hash()
 

@@ -6,7 +6,7 @@ from flask import Response, g, jsonify, request
 
 from ..errors import NotFound
 from ..extensions import db, limiter
-from ..identity import ip_hash, reader_hash
+from ..identity import ip_hash, optional_reader_hash, reader_hash
 from ..limits import by_ip, by_reader, named, without_reader
 from ..models import Comment
 from ..services import comments, spam, threads
@@ -47,7 +47,7 @@ def post_comment() -> tuple[Response, int]:
     comment = comments.post_comment(
         site,
         new,
-        reader_hash=reader_hash(required=False),
+        reader_hash=optional_reader_hash(),
         ip_hash=ip_hash(),
         submission=parse_submission(data),
     )

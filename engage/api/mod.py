@@ -152,7 +152,9 @@ def act_in_bulk() -> Response:
     if ids is None or not all(i is not None and 1 <= i <= MAX_ID for i in ids):
         raise ValidationError("ids must be a list of comment ids.", fields={"ids": "list of ids"})
     chosen = _choice(data.get("action"), Action, "action")
-    done = moderation.act_in_bulk(g.moderator, ids, chosen, _reason(data))
+    done = moderation.act_in_bulk(
+        g.moderator, [i for i in ids if i is not None], chosen, _reason(data)
+    )
     body = {"action": chosen.value, "ids": [c.id for c in done]}
     db.session.commit()
     return jsonify(body)

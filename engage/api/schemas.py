@@ -137,7 +137,7 @@ def _article(fields: Fields) -> ArticleRef:
 def _choice(fields: Fields, name: str, enum: type[StrEnum]) -> Any:
     value = fields.data.get(name)
     try:
-        return enum(value)
+        return enum(value)  # type: ignore[arg-type]  # any JSON value: ValueError if not one
     except ValueError:
         fields.errors[name] = f"one of {', '.join(m.value for m in enum)}"
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..services.moderation import Action, Queue
 from .spec_components import (
     ID,
@@ -18,7 +20,7 @@ from .spec_components import (
     schema_ref,
 )
 
-SECURITY = [{"moderatorToken": []}]
+SECURITY: list[Json] = [{"moderatorToken": []}]
 SECURITY_SCHEMES: Json = {
     "moderatorToken": {
         "type": "http",
@@ -168,7 +170,7 @@ MOD_SCHEMAS: Json = {
 }
 
 
-def _operation(operation_id: str, summary: str, answer: Json, *errors: str, **more: Json) -> Json:
+def _operation(operation_id: str, summary: str, answer: Json, *errors: str, **more: Any) -> Json:
     return {
         "operationId": operation_id,
         "tags": ["moderation"],

@@ -42,11 +42,12 @@ def purge(older_than_days: int, now: dt.datetime | None = None) -> dict[str, int
         .where(Flag.created_at < cutoff, Flag.resolved_at.is_not(None), Flag.reader_hash != "")
         .values(reader_hash="")
     )
+    # UPDATE results are CursorResults, which know how many rows they changed.
     return {
-        "comments": comments.rowcount,
+        "comments": comments.rowcount,  # type: ignore[attr-defined]
         "bans": expired_bans.rowcount,  # type: ignore[attr-defined]
-        "reports": flags.rowcount,
-    }  # type: ignore[attr-defined]
+        "reports": flags.rowcount,  # type: ignore[attr-defined]
+    }
 
 
 def _comments_of(email: str) -> list[Comment]:

@@ -137,7 +137,7 @@ def settings_of(site: Site) -> SiteSettings:
         for k, v in (site.settings or {}).items()
         if k in known
     }
-    return SiteSettings(**values)
+    return SiteSettings(**values)  # type: ignore[arg-type]  # JSON: types checked on write
 
 
 def normalize_origin(url: str) -> str | None:
