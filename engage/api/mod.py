@@ -14,7 +14,7 @@ from ..models import AuditEvent, Comment, Flag
 from ..services import accounts, bans, moderation, sites
 from ..services.moderation import Action, Queue
 from . import bp
-from .schemas import MAX_ID, Fields, iso, json_body, whole_number
+from .schemas import MAX_ID, Fields, article_id, iso, json_body, whole_number
 
 
 def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,11 +102,14 @@ def get_queue() -> Response:
     order = request.args.get("order")
     if order not in (None, "oldest", "newest"):
         raise ValidationError("Unknown order.", fields={"order": "oldest or newest"})
+    article = request.args.get("article") or None
+    if article is not None and article_id(article) is None:
+        raise ValidationError("Unknown article id.", fields={"article": "1-255 characters"})
     page = moderation.read_queue(
         site,
         queue,
         oldest_first=None if order is None else order == "oldest",
-        article=request.args.get("article") or None,
+        article=article_id(article) if article else None,
         cursor=request.args.get("cursor") or None,
     )
     return jsonify(

@@ -213,7 +213,7 @@ class ThreadQuery:
     limit: int
 
 
-def _article_id(raw: str | None) -> str | None:
+def article_id(raw: str | None) -> str | None:
     """Return an article id as writes store it (trimmed, NFC), or None when it is not valid."""
     article = unicodedata.normalize("NFC", (raw or "").strip())
     if (
@@ -230,7 +230,7 @@ def parse_thread_query() -> ThreadQuery:
     """Parse GET /thread's query string; validation_error with a message per bad parameter."""
     args = request.args
     errors: dict[str, str] = {}
-    article = _article_id(args.get("article"))
+    article = article_id(args.get("article"))
     if article is None:
         errors["article"] = "required, 1-255 characters"
     sort = args.get("sort", "oldest")
@@ -253,7 +253,7 @@ def parse_thread_query() -> ThreadQuery:
 
 def parse_article_query() -> tuple[str, str]:
     """Parse ?site=S&article=A; validation_error when the article is missing or invalid."""
-    article = _article_id(request.args.get("article"))
+    article = article_id(request.args.get("article"))
     if article is None:
         raise ValidationError(
             "The article id is not valid.", fields={"article": "1-255 characters"}
@@ -271,7 +271,7 @@ def parse_articles() -> list[tuple[str, str]]:
         raise ValidationError(
             "Give 1 to 100 article parameters.", fields={"article": "1 to 100 values"}
         )
-    pairs = [(asked, _article_id(asked)) for asked in raw]
+    pairs = [(asked, article_id(asked)) for asked in raw]
     if any(stored is None for _, stored in pairs):
         raise ValidationError("An article id is not valid.", fields={"article": "1-255 characters"})
     return [(asked, stored) for asked, stored in pairs if stored is not None]

@@ -94,6 +94,9 @@ def local_target(target: str | None) -> str | None:
     prefix = url_for("moderation.index")
     if parts.scheme or parts.netloc or not parts.path.startswith(prefix) or "\\" in target:
         return None
+    # No control characters or spaces: a Location header could not carry them.
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return None
     return target
 
 
@@ -105,7 +108,10 @@ def by_login_email() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(named("ENGAGE_LIMIT_LOGIN"), key_func=by_ip, methods=["POST"])
-@limiter.limit(named("ENGAGE_LIMIT_LOGIN"), key_func=by_login_email, methods=["POST"])
+# Per account, only failed attempts count: a moderator signing in again and again (or others
+# from the newsroom's one IP) never locks the account; guessing does.
+@limiter.limit(named("ENGAGE_LIMIT_LOGIN"), key_func=by_login_email, methods=["POST"],
+               deduct_when=lambda response: response.status_code != 302)
 def login() -> str | Response:
     """Show the sign-in form; sign a moderator in with their email and password."""
     form = LoginForm()

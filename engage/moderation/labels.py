@@ -176,8 +176,12 @@ def settings_error(message: str) -> str:
 
 def error_message(error: ApiError) -> str:
     """Say in the moderator's language why a decision could not apply."""
-    if isinstance(error, Conflict):  # the only one: featuring a comment that is not published
+    if isinstance(error, Conflict) and "deleted" in error.message:
+        return _("This comment was deleted by its author: there is nothing to decide.")
+    if isinstance(error, Conflict):  # featuring a comment that is not published
         return _("Only a published comment can be featured or unfeatured.")
+    if "comment_id" in error.fields:
+        return _("Nothing identifies this comment's author any more: no ban is possible.")
     if "reason" in error.fields:
         return _("A decision on a report of illegal content needs a reason.")
     if "ids" in error.fields:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -37,6 +37,14 @@ CONTENT_SECURITY_POLICY = (
 def _is_moderation_path() -> bool:
     prefix = bp.url_prefix or "/moderate"
     return request.path == prefix or request.path.startswith(prefix + "/")
+
+
+@bp.before_request
+def refuse_control_characters() -> None:
+    """Refuse form or query values with control characters (a NUL breaks PostgreSQL text)."""
+    for value in request.values.values():
+        if any(ord(c) < 0x20 and c not in "\r\n\t" or ord(c) == 0x7F for c in value):
+            abort(400)
 
 
 @bp.after_app_request

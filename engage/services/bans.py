@@ -63,6 +63,12 @@ def ban_author(
         raise ValidationError(
             "days is 1 to 36500, or absent for a permanent ban.", fields={"days": "1 to 36500"}
         )
+    if not (comment.reader_hash or comment.ip_hash or comment.email):
+        # Purged or erased: a ban could match nobody, and "their comments" would be everyone's.
+        raise ValidationError(
+            "Nothing identifies this comment's author any more: no ban is possible.",
+            fields={"comment_id": "author not identifiable"},
+        )
     site = comment.thread.site
     ban = Ban(
         site_id=site.id,
@@ -97,6 +103,7 @@ def ban_author(
         for victim in doomed:
             set_status(victim, CommentStatus.REJECTED)
             settle_reports(moderator, victim, Action.REJECT, reason or "author banned")
+            record(moderator, "reject", site.id, comment=victim, reason=reason or "author banned")
         rejected = len(doomed)
     db.session.flush()
     record(

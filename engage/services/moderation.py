@@ -55,7 +55,11 @@ STATUS_AFTER = {
     Action.SPAM: CommentStatus.SPAM,
     Action.DELETE: CommentStatus.DELETED,
 }
+SECRET_OPTIONS = frozenset({"akismet_key"})
 MAX_BULK = 200
+MODERATABLE = frozenset(
+    {CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.REJECTED, CommentStatus.SPAM}
+)
 PAGE_SIZE = 50
 
 
@@ -308,7 +312,10 @@ def act(moderator: Moderator, comment: Comment, action: Action, reason: str = ""
             db.session.flush()
             threads.bump(comment.thread)
     else:
-        set_status(comment, STATUS_AFTER[action])
+        if comment.status == CommentStatus.DELETED:
+            # Deleted by its author (or erased): its words are gone, nothing to decide.
+            raise Conflict("This comment was deleted by its author.")
+        set_status(comment, STATUS_AFTER[action], only_from=MODERATABLE)
         settle_reports(moderator, comment, action, reason)
     record(moderator, action.value, comment.thread.site_id, comment=comment, reason=reason)
     return comment
@@ -413,7 +420,8 @@ def update_settings(moderator: Moderator, site: Site, options: dict[str, str]) -
     before = dataclasses.asdict(settings_of(site))
     after = set_options(site, options)
     changes = {
-        name: [before[name], value]
+        # Secrets are said to have changed, never shown: every moderator reads the audit log.
+        name: ["(secret)", "(changed)"] if name in SECRET_OPTIONS else [before[name], value]
         for name, value in dataclasses.asdict(after).items()
         if value != before[name]
     }

@@ -96,8 +96,9 @@ def _parse_signal_action(raw: str) -> str:
 
 
 def _parse_https_url(raw: str) -> str:
-    if normalize_origin(raw) is None:
-        raise ValueError("must be an http(s) URL")
+    # Comments and readers' IPs go there: only over TLS.
+    if not raw.strip().lower().startswith("https://") or normalize_origin(raw) is None:
+        raise ValueError("must be an https:// URL")
     return raw.strip()
 
 

@@ -352,3 +352,25 @@ def test_mod_api_is_not_cross_origin(client, world):
     )
 
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_ban_of_author_nothing_identifies_is_400_and_rejects_nobody(client, world):
+    # world["approved"] has no reader token, IP or email (as after a purge or an erasure).
+    response = client.post("/api/v1/mod/bans", headers=auth(world["token"]), json={
+        "site": "lejourpile", "comment_id": world["approved"].id, "reject_comments": True})
+
+    assert "comment_id" in assert_error(response, 400, "validation_error")["fields"]
+    assert status_of(world["pending"].id) == CommentStatus.PENDING
+    assert db.session.scalar(select(Ban)) is None
+
+
+def test_acting_on_a_comment_its_author_deleted_is_409(client, world):
+    gone = make_comment(world["thread"], "", status=CommentStatus.DELETED)
+    db.session.commit()
+
+    assert_error(act(client, world["token"], gone.id, "approve"), 409, "conflict")
+    assert status_of(gone.id) == CommentStatus.DELETED
+
+
+def test_queue_article_filter_with_control_characters_is_400(client, world):
+    assert_error(queue(client, world["token"], article="a\x00b"), 400, "validation_error")

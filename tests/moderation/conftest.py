@@ -53,7 +53,7 @@ def world(app):
         "pending": make_comment(thread, "En **attente** de modération",
                                 status=CommentStatus.PENDING, held_reason="suspect word: idiot",
                                 email="awa@example.org"),
-        "approved": make_comment(thread, "Déjà publié", author="Chloé"),
+        "approved": make_comment(thread, "Déjà publié", author="Chloé", reader_hash="c" * 64),
         "reported": reported,
         "foreign": make_comment(other_thread, "Ailleurs", status=CommentStatus.PENDING),
     }

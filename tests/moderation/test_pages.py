@@ -345,6 +345,28 @@ def test_ban_for_seven_days_keeps_their_comments(moderator_client, world):
     assert fresh(Comment, world["approved"].id).status == CommentStatus.APPROVED
 
 
+def test_ban_of_author_nothing_identifies_bans_and_rejects_nobody(moderator_client, world):
+    anonymous = make_comment(world["thread"], "Anonymisé", author="Anonyme")
+    db.session.commit()
+
+    moderator_client.post(f"/moderate/comments/{anonymous.id}/ban",
+                          data={"days": "7", "reject_comments": "y"})
+
+    db.session.rollback()
+    assert db.session.scalars(select(Ban)).all() == []
+    assert fresh(Comment, world["approved"].id).status == CommentStatus.APPROVED
+    assert fresh(Comment, world["pending"].id).status == CommentStatus.PENDING
+
+
+def test_moderator_cannot_revive_a_comment_its_author_deleted(moderator_client, world):
+    gone = make_comment(world["thread"], "", status=CommentStatus.DELETED)
+    db.session.commit()
+
+    moderator_client.post(f"/moderate/comments/{gone.id}/approve", data={})
+
+    assert fresh(Comment, gone.id).status == CommentStatus.DELETED
+
+
 def test_ban_with_unknown_length_bans_nobody(moderator_client, world):
     moderator_client.post(f"/moderate/comments/{world['approved'].id}/ban", data={"days": "12"})
 
