@@ -129,10 +129,12 @@ class SettingsForm(FlaskForm):
     hold_first_comment = BooleanField(SETTING_LABELS["hold_first_comment"])
     banned_words = TextAreaField(
         SETTING_LABELS["banned_words"],
-        description=_l("One per line. A comment containing one is rejected at once."))
+        description=_l("One per line or separated by commas. "
+                       "A comment containing one is rejected at once."))
     suspect_words = TextAreaField(
         SETTING_LABELS["suspect_words"],
-        description=_l("One per line. A comment containing one waits for a moderator."))
+        description=_l("One per line or separated by commas. "
+                       "A comment containing one waits for a moderator."))
     max_links = _number(SETTING_LABELS["max_links"],
                         _l("A comment with more links waits for a moderator."))
     edit_window = _number(SETTING_LABELS["edit_window"],
