@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,28 +23,36 @@ def _asset_folder(name: str) -> str:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the engage application; `config` overrides defaults and the environment."""
     from . import api, cli, embed, health, moderation
-    from .config import load_config
+    from .config import instance_path, load_config
+    from .database import engine_options, install_fault_handling
     from .errors import register_error_handlers
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .logs import configure_logging
     from .security import register_security_headers
+    from .serving.guard import LastResort
 
     app = Flask(
         __name__,
         template_folder=_asset_folder("templates"),
         static_folder=_asset_folder("static"),
         # Where the default SQLite file and the demo's data live (an extension of CONTRACT §5).
-        instance_path=os.path.abspath(os.environ["ENGAGE_INSTANCE_PATH"])
-        if os.environ.get("ENGAGE_INSTANCE_PATH") else None,
+        instance_path=instance_path(),
         instance_relative_config=True,
     )
     load_config(app, config)
+    configure_logging(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
+    # Around Flask: nothing that escapes it (a hook, a teardown) reaches the server as a bare 500.
+    app.wsgi_app = LastResort(app.wsgi_app)  # type: ignore[method-assign]
     trusted = app.config["ENGAGE_TRUSTED_PROXIES"]
     if trusted:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)  # type: ignore[method-assign]
 
     db.init_app(app)
+    with app.app_context():
+        install_fault_handling(app, db.engine)
     migrate.init_app(app, db)
     limiter.init_app(app)
     csrf.init_app(app)

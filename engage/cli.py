@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -209,8 +210,68 @@ def demo_command(port: int, host: str) -> None:
     run_simple(host, port, app, threaded=True)
 
 
-cli = FlaskGroup(create_app=create_app, help="engage: comments for news sites.")
+@click.command(
+    "serve",
+    context_settings={"ignore_unknown_options": True},
+    help="Serve engage with gunicorn, with settings that fit this configuration. Arguments "
+    "after -- go to gunicorn as they are (e.g. -- --daemon --pid engage.pid).",
+)
+@click.option("--bind", metavar="ADDR", help="Address to listen on (default 127.0.0.1:8000; "
+              "unix:/run/engage.sock for a socket).")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Processes (default: 1 on SQLite, one per core on PostgreSQL).")
+@click.option("--threads", type=click.IntRange(1, 256),
+              help="Threads per process (default 8).")
+@click.option("--allow-per-process-limits", is_flag=True,
+              help="Start several processes even though rate limits count in each one's memory.")
+@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+def serve_command(
+    bind: str | None,
+    workers: int | None,
+    threads: int | None,
+    allow_per_process_limits: bool,
+    gunicorn_args: tuple[str, ...],
+) -> None:
+    from .config import ConfigError
+    from .serving import CONFIG_FILE
+    from .serving.settings import pick, read_config, refusal
+
+    try:
+        settings = pick(read_config())
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    reason = refusal(settings, workers or settings.workers, allow_per_process_limits)
+    if reason:
+        raise click.ClickException(f"refusing to start: {reason}")
+    argv = [sys.executable, "-m", "gunicorn", "--config", CONFIG_FILE]
+    for flag, value in (("--bind", bind), ("--workers", workers), ("--threads", threads)):
+        if value is not None:
+            argv += [flag, str(value)]
+    if allow_per_process_limits:
+        os.environ["ENGAGE_ALLOW_PER_PROCESS_LIMITS"] = "1"
+    click.echo(
+        f"engage: gunicorn on {bind or os.environ.get('ENGAGE_BIND', '127.0.0.1:8000')}, "
+        f"{workers or settings.workers} process(es) x {threads or settings.threads} threads, "
+        f"{settings.backend}, rate limits in {settings.storage_uri.split(':', 1)[0]}",
+        err=True,
+    )
+    # gunicorn takes this process's place: signals (TERM, HUP for a graceful reload) reach it.
+    exec_server(argv + list(gunicorn_args))
+
+
+def exec_server(argv: list[str]) -> None:
+    """Replace this process with the server (a seam for the tests)."""
+    os.execv(argv[0], argv)
+
+
+def _create_cli_app() -> Flask:
+    # Operators' commands are not bounded by the web's statement timeout (config.py).
+    return create_app({"ENGAGE_CLI": True})
+
+
+cli = FlaskGroup(create_app=_create_cli_app, help="engage: comments for news sites.")
 cli.add_command(demo_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask
 
+from .database import DB_DEFAULTS
+
 
 class ConfigError(SystemExit):
     """A configuration that cannot start; exits with a one-line message, not a traceback."""
@@ -34,6 +36,13 @@ def _as_nonnegative_int(value: str) -> int:
     return number
 
 
+def _as_nonnegative_number(value: str) -> float:
+    number = float(value)
+    if not number >= 0 or number == float("inf"):
+        raise ValueError(f"expected a number, 0 or more, got {value!r}")
+    return number
+
+
 # The documented environment (CONTRACT §5) and the config key each variable sets.
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ENGAGE_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
@@ -51,16 +60,32 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ENGAGE_SMTP_URL": ("ENGAGE_SMTP_URL", str),
     "ENGAGE_MAIL_FROM": ("ENGAGE_MAIL_FROM", str),
     "ENGAGE_BASE_URL": ("ENGAGE_BASE_URL", str),
+    # Database timeouts and pool (engage/database.py); URL parameters win over them.
+    "ENGAGE_DB_CONNECT_TIMEOUT": ("ENGAGE_DB_CONNECT_TIMEOUT", _as_nonnegative_int),
+    "ENGAGE_DB_STATEMENT_TIMEOUT": ("ENGAGE_DB_STATEMENT_TIMEOUT", _as_nonnegative_int),
+    "ENGAGE_DB_POOL_SIZE": ("ENGAGE_DB_POOL_SIZE", _as_nonnegative_int),
+    "ENGAGE_DB_MAX_OVERFLOW": ("ENGAGE_DB_MAX_OVERFLOW", _as_nonnegative_int),
+    "ENGAGE_DB_POOL_TIMEOUT": ("ENGAGE_DB_POOL_TIMEOUT", _as_nonnegative_number),
+    "ENGAGE_DB_POOL_RECYCLE": ("ENGAGE_DB_POOL_RECYCLE", _as_nonnegative_int),
+    "ENGAGE_DB_RETRY_AFTER": ("ENGAGE_DB_RETRY_AFTER", _as_nonnegative_number),
+    # Redis (rate limits, /healthz): how long one call may take before it counts as down.
+    "ENGAGE_REDIS_TIMEOUT": ("ENGAGE_REDIS_TIMEOUT", _as_nonnegative_number),
 }
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "SQLALCHEMY_DATABASE_URI": None,  # filled from the instance folder when unset
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    **DB_DEFAULTS,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # A Redis fault never fails a request: the limits count in this process's memory while the
+    # storage is away (Flask-Limiter logs the switch once, and the recovery).
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
     "ENGAGE_REDIS_URL": None,
+    "ENGAGE_REDIS_TIMEOUT": 0.25,
     "ENGAGE_TRUSTED_PROXIES": 0,
     "ENGAGE_SMTP_URL": None,  # smtp://, smtp+starttls:// or smtps://user:password@host:port
     "ENGAGE_MAIL_FROM": "engage <engage@localhost>",
@@ -86,6 +111,12 @@ DEFAULTS: dict[str, Any] = {
 _INSECURE_HTTP_DEFAULTS = ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
 
 
+def instance_path() -> str | None:
+    """Return ENGAGE_INSTANCE_PATH made absolute, or None for Flask's default folder."""
+    configured = os.environ.get("ENGAGE_INSTANCE_PATH")
+    return os.path.abspath(configured) if configured else None
+
+
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     """Fill app.config from defaults, the environment and overrides; ConfigError if unusable."""
     app.config.from_mapping(DEFAULTS)
@@ -107,8 +138,13 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if app.config["ENGAGE_REDIS_URL"] and not storage_named:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["ENGAGE_REDIS_URL"]
 
+    if app.config.get("ENGAGE_CLI") and "ENGAGE_DB_STATEMENT_TIMEOUT" not in os.environ:
+        # Operators' commands (migrations, imports, purges) may rightly run for minutes.
+        app.config["ENGAGE_DB_STATEMENT_TIMEOUT"] = 0
+
     if app.config["ENGAGE_DEMO"]:
         _demo_defaults(app, overrides or {})
+    _redis_storage_options(app)
     if app.config["ENGAGE_DEMO"] or app.config["TESTING"]:
         # Both serve http://127.0.0.1, where a Secure cookie would never come back.
         for key in _INSECURE_HTTP_DEFAULTS:
@@ -130,6 +166,24 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
                 "  python3 -c 'import secrets; print(secrets.token_urlsafe(32))'\n"
                 "(`engage demo` makes its own for a local try-out)."
             )
+
+
+def _redis_storage_options(app: Flask) -> None:
+    if not str(app.config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss", "valkey")):
+        return
+    # redis-py waits for ever and retries three times by default: a frozen Redis would hold
+    # every write. One short try, then the in-memory fallback answers.
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    timeout = float(app.config["ENGAGE_REDIS_TIMEOUT"])
+    options = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+        **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+    }
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = options
 
 
 def _demo_defaults(app: Flask, overrides: Mapping[str, Any]) -> None:

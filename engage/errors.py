@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .database import is_database_fault, is_sqlite_busy
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError) -> Response:
-        db.session.rollback()
+        _rollback()
         return api_error_response(error)
 
     @app.errorhandler(HTTPException)
@@ -164,22 +165,63 @@ def register_error_handlers(app: Flask) -> None:
             return response
         return exc
 
-    @app.errorhandler(OperationalError)
-    def handle_database_down(exc: OperationalError) -> Any:
-        db.session.rollback()
-        log.error("database unavailable: %s", exc)
-        if is_api_request() or request.path == "/healthz":
-            return api_error_response(Unavailable())
-        return render_template("errors/error.html", status=503), 503
-
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Any:
         if isinstance(exc, HTTPException):  # pragma: no cover - routed above
             return exc
-        db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            return api_error_response(Unavailable())
+        _rollback()
+        if is_database_fault(exc):
+            return database_fault_response(exc)
+        log.exception("500 on %s %s", request.method, request.path)
         if is_api_request():
             return api_error_response(ApiError())
-        return render_template("errors/error.html", status=500), 500
+        return error_page(500)
+
+
+def database_fault_response(exc: BaseException) -> Response:
+    """Answer a database fault with a 503: JSON under /api and /healthz, a page elsewhere."""
+    busy = is_sqlite_busy(exc)
+    log.error(
+        "503 on %s %s: database %s: %s",
+        request.method,
+        request.path,
+        "busy" if busy else "unavailable",
+        str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+    )
+    if is_api_request() or request.path == "/healthz":
+        message = "The database is busy; try again in a moment." if busy else None
+        return api_error_response(Unavailable(message, retry_after=_retry_after()))
+    response = error_page(503, busy=busy)
+    response.headers["Retry-After"] = str(_retry_after())
+    return response
+
+
+def _retry_after() -> int:
+    return max(1, math.ceil(float(current_app.config.get("ENGAGE_DB_RETRY_AFTER", 1))))
+
+
+def _rollback() -> None:
+    # The rollback itself fails when the connection is gone; the answer must not.
+    try:
+        db.session.rollback()
+    except Exception:
+        log.debug("rollback failed after an error", exc_info=True)
+
+
+_BARE_PAGE = "<!doctype html><title>{0} \u00b7 engage</title><h1>{0}</h1>"
+
+
+def error_page(status: int, *, busy: bool = False) -> Response:
+    """Render engage's error page with no database, session or catalog behind it.
+
+    Templates rendered through render_template run the context processors, which load the
+    signed-in moderator from the database: the very thing that may be down.
+    """
+    lang = request.accept_languages.best_match(["fr", "en"]) or "fr"
+    try:
+        template = current_app.jinja_env.get_template("errors/error.html")
+        html = template.render(status=status, busy=busy, lang=lang, request_id=g.get("request_id"))
+    except Exception:
+        log.exception("the error page itself failed; answering a bare one")
+        html = _BARE_PAGE.format(status)
+    return Response(html, status, mimetype="text/html")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     # SQLite leaves foreign keys off by default; WAL lets readers work while a comment is written.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # The lock wait (busy timeout) is the connect `timeout` that engage/database.py sets.
     cursor.close()
 
 
@@ -93,9 +94,25 @@ def begin_write() -> None:
         db.session.connection(execution_options={WRITE_OPTION: True})
 
 
+class EngageSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy whose end-of-request cleanup never fails a finished answer."""
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        # Closing the session rolls back on its connection; when the server has just gone
+        # away that raises, after the answer was made, and would turn it into a 500.
+        try:
+            self.session.remove()
+        except Exception as error:
+            logging.getLogger(__name__).warning(
+                "database session cleanup failed, the connection is dropped: %s",
+                str(error).splitlines()[0] if str(error) else type(error).__name__,
+            )
+            self.session.registry.clear()  # close() raised before remove() could forget it
+
+
 MIGRATIONS_DIRECTORY = str(Path(__file__).parent / "migrations")
 
-db = SQLAlchemy(model_class=Base)
+db = EngageSQLAlchemy(model_class=Base)
 migrate = Migrate(directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
 limiter = Limiter(key_func=get_remote_address)
 login_manager = LoginManager()

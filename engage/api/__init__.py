@@ -6,7 +6,7 @@ from flask import Blueprint, Response, g, request
 
 from ..extensions import begin_write
 from ..models import Site
-from ..services import sites
+from ..services import origins, sites
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -17,8 +17,17 @@ EXPOSED_HEADERS = "ETag, Retry-After"
 def use_site(key: str | None) -> Site:
     """Resolve the request's site (unknown_site) and remember it for the CORS answer."""
     site = sites.get_site(key)
-    g.site = site
+    remember_site(site)
     return site
+
+
+def remember_site(site: Site) -> None:
+    """Remember the request's site, and its origins for the CORS answer."""
+    g.site = site
+    # Copied now: after the write's commit, or a fault's rollback, the site's attributes expire
+    # and reading them again would be a query, in a hook that must not fail.
+    g.site_origins = frozenset(site.origin_set)
+    origins.remember(g.site_origins)
 
 
 def origin_header() -> str | None:
@@ -41,13 +50,7 @@ def answer_cors(response: Response) -> Response:
     if not origin:
         return response
     normalized = sites.normalize_origin(origin)
-    site: Site | None = g.get("site")
-    if normalized is None:
-        return response
-    # Before the site is known (a preflight, an unknown site), any registered origin may read
-    # the answer: it reveals nothing, and lets the widget show the error.
-    allowed = normalized in site.origin_set if site else sites.origin_is_registered(normalized)
-    if allowed:
+    if normalized is not None and _may_read(normalized, response):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         if request.method == "OPTIONS":
@@ -55,6 +58,17 @@ def answer_cors(response: Response) -> Response:
             response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
             response.headers["Access-Control-Max-Age"] = "86400"
     return response
+
+
+def _may_read(origin: str, response: Response) -> bool:
+    site_origins: frozenset[str] | None = g.get("site_origins")
+    if site_origins is not None:
+        return origin in site_origins
+    # Before the site is known (a preflight, an unknown site, a database fault), any registered
+    # origin may read the answer: it reveals nothing, and lets the widget show the error. When
+    # not even that can be known, an error in the contract's shape still reveals nothing.
+    registered = origins.is_registered(origin)
+    return registered if registered is not None else response.status_code >= 400
 
 
 from . import comments, engagement, mod, openapi, threads  # noqa: E402,F401  (routes register on bp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, g, jsonify, request
+from flask import Response, jsonify, request
 
 from ..errors import NotFound
 from ..extensions import db, limiter
@@ -11,7 +11,7 @@ from ..limits import by_ip, by_reader, named, without_reader
 from ..models import Comment
 from ..services import comments, spam, threads
 from ..services.sites import check_write_origin, settings_of
-from . import bp, origin_header, use_site
+from . import bp, origin_header, remember_site, use_site
 from .schemas import (
     MAX_ID,
     comment_json,
@@ -30,8 +30,8 @@ def _comment_for_write(comment_id: int) -> Comment:
     if comment_id > MAX_ID:
         raise NotFound("No such comment.")
     comment = threads.get_comment(comment_id)
-    g.site = comment.thread.site
-    check_write_origin(g.site, origin_header())
+    remember_site(comment.thread.site)
+    check_write_origin(comment.thread.site, origin_header())
     return comment
 
 

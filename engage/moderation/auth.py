@@ -9,6 +9,7 @@ from flask import flash, has_request_context, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import UserMixin, current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from ..extensions import db, limiter, login_manager
@@ -81,8 +82,11 @@ def select_locale() -> str:
     """Pick the pages' language: the moderator's choice, else the browser's, else French."""
     if not has_request_context():
         return "fr"
-    if current_user.is_authenticated and current_user.moderator.locale:
-        return current_user.moderator.locale  # type: ignore[no-any-return]
+    try:
+        if current_user.is_authenticated and current_user.moderator.locale:
+            return current_user.moderator.locale  # type: ignore[no-any-return]
+    except SQLAlchemyError:
+        pass  # the database is failing: the page that says so still needs a language
     return request.accept_languages.best_match(accounts.LOCALES) or "fr"
 
 

@@ -1,0 +1,53 @@
+"""gunicorn's settings for engage, chosen from engage's own configuration.
+
+`engage serve` starts gunicorn with this file; it also works directly:
+    gunicorn -c "$(python3 -c 'import engage.serving as s; print(s.CONFIG_FILE)')"
+Command-line flags (--bind, --workers, --threads…) override what is set here.
+"""
+
+import os
+import sys
+
+from engage.config import ConfigError
+from engage.serving.settings import DEFAULT_BIND, pick, read_config, refusal
+
+try:
+    _settings = pick(read_config())
+except ConfigError as _error:
+    sys.exit(str(_error))
+
+wsgi_app = "engage:create_app()"
+bind = [os.environ.get("ENGAGE_BIND", DEFAULT_BIND)]
+worker_class = "gthread"
+workers = _settings.workers
+threads = _settings.threads
+# gthread: a worker that stops heartbeating for this long is restarted; requests themselves
+# are bounded by the database timeouts (a few seconds), not by this.
+timeout = 30
+graceful_timeout = 20  # SIGTERM and HUP let requests in flight finish for this long
+keepalive = 5
+forwarded_allow_ips = _settings.forwarded_allow_ips
+accesslog = os.environ.get("ENGAGE_ACCESS_LOG", "-")
+errorlog = os.environ.get("ENGAGE_ERROR_LOG", "-")
+loglevel = "info"
+# gunicorn's control socket (gunicornc) is not used, and one per home folder would collide
+# between several servers on one box.
+control_socket_disable = True
+# The request id ties an access line to the error log's lines of the same request.
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" id=%({x-request-id}o)s'
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """Refuse several processes counting rate limits each in its own memory."""
+    allow = os.environ.get("ENGAGE_ALLOW_PER_PROCESS_LIMITS", "").lower() in {"1", "true", "yes"}
+    reason = refusal(_settings, server.cfg.workers, allow)
+    if reason:
+        server.log.error("engage: refusing to start: %s", reason)
+        sys.exit(f"engage: refusing to start: {reason}")
+
+
+def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """Warm each worker up (engage.serving.warm_up)."""
+    from engage.serving import warm_up
+
+    warm_up(worker.wsgi)

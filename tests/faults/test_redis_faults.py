@@ -1,0 +1,72 @@
+"""Redis killed or frozen under a 2-worker `engage serve`: writes keep answering 201 or 429
+(limits fall back to per-process memory), /healthz says "redis": "down", and the log says so
+once, not per request."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from .services import ORIGIN, call, comment_body, wait_until
+
+QUICK = 1.5  # seconds: Redis calls time out well under a second
+
+
+def _write(base: str, article: str, n: int):
+    reader = {"X-Engage-Reader": f"reader-{uuid.uuid4().hex}", "Origin": ORIGIN}
+    if n % 2:
+        return call(f"{base}/api/v1/comments", "POST", comment_body(article, n), reader)
+    return call(f"{base}/api/v1/reaction", "PUT", {
+        "site": "fault", "article": article, "url": f"{ORIGIN}/{article}", "title": "T",
+        "reaction": "love"}, reader)
+
+
+@pytest.mark.parametrize("fault", ["kill", "freeze"])
+def test_redis_fault_never_fails_a_write(fault, private_redis, make_server, tmp_path):
+    server = make_server({"ENGAGE_DATABASE_URL": f"sqlite:///{tmp_path}/engage.db",
+                          "ENGAGE_REDIS_URL": private_redis.url}, ["--workers", "2"])
+    for n in range(4):
+        assert _write(server.base, "redis", n).status in {200, 201}
+    health = call(server.base + "/healthz")
+    assert health.status == 200 and health.body == {"status": "ok", "redis": "ok"}
+
+    private_redis.kill() if fault == "kill" else private_redis.freeze()
+    answers = [_write(server.base, "redis", n) for n in range(100, 130)]
+    statuses = {a.status for a in answers}
+    assert statuses <= {200, 201, 429}, answers
+    assert 201 in statuses
+    assert max(a.seconds for a in answers) < QUICK, [a.seconds for a in answers]
+    health = call(server.base + "/healthz")
+    assert health.status == 200, health
+    assert health.body == {"status": "ok", "redis": "down"}
+    assert health.seconds < QUICK
+
+    # Limits still hold while Redis is away: each process counts in its own memory.
+    limited = [call(f"{server.base}/api/v1/comments", "POST", comment_body("limite", n),
+                    {"X-Engage-Reader": "one-reader-for-the-limit-test"}) for n in range(12)]
+    assert 429 in {a.status for a in limited}
+
+    if fault == "kill":
+        private_redis.start()
+    else:
+        private_redis.thaw()
+    wait_until(lambda: call(server.base + "/healthz").body.get("redis") == "ok", 10, "Redis back")
+
+    log = server.log()
+    assert "Traceback" not in log, log
+    fallbacks = log.count("falling back to in-memory storage")
+    assert 1 <= fallbacks <= 2, log  # once per worker that met the fault, not once per request
+
+
+def test_redis_down_from_the_start_still_serves(make_server, tmp_path):
+    from .services import free_port
+
+    server = make_server({"ENGAGE_DATABASE_URL": f"sqlite:///{tmp_path}/engage.db",
+                          "ENGAGE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
+                         ["--workers", "2"])
+    started = time.monotonic()
+    posted = call(f"{server.base}/api/v1/comments", "POST", comment_body("absent", 1))
+    assert posted.status == 201 and time.monotonic() - started < QUICK
+    assert call(server.base + "/healthz").body == {"status": "ok", "redis": "down"}
