@@ -1,0 +1,72 @@
+"""Database timeouts and pool settings: sensible defaults, ENGAGE_DB_* overrides, and the
+operator's own URL parameters left as they are."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from engage.database import DB_DEFAULTS, engine_options
+from engage.extensions import db
+
+PG = "postgresql+psycopg://engage@db.example/engage"
+
+
+def _options(url: str, **config):
+    return engine_options({**DB_DEFAULTS, "SQLALCHEMY_DATABASE_URI": url, **config})
+
+
+def test_postgresql_gets_connect_and_statement_timeouts_and_a_bounded_pool():
+    options = _options(PG)
+    assert options["pool_pre_ping"] is True
+    assert options["connect_args"]["connect_timeout"] == 2
+    assert "-c statement_timeout=2000" in options["connect_args"]["options"]
+    assert "idle_in_transaction_session_timeout" in options["connect_args"]["options"]
+    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (10, 10, 2)
+
+
+def test_url_parameters_win_over_engage_defaults():
+    options = _options(PG + "?connect_timeout=9&options=-c%20statement_timeout%3D60000")
+    assert "connect_timeout" not in options["connect_args"]
+    assert "options" not in options["connect_args"]
+
+
+def test_engage_db_variables_override_defaults(monkeypatch):
+    from engage import create_app
+
+    monkeypatch.setenv("ENGAGE_DB_STATEMENT_TIMEOUT", "750")
+    monkeypatch.setenv("ENGAGE_DB_POOL_SIZE", "3")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": PG})
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert "-c statement_timeout=750" in options["connect_args"]["options"]
+    assert options["pool_size"] == 3
+
+
+def test_bad_engage_db_value_stops_start_up_in_one_line(monkeypatch):
+    from engage import create_app
+    from engage.config import ConfigError
+
+    monkeypatch.setenv("ENGAGE_DB_POOL_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="ENGAGE_DB_POOL_TIMEOUT"):
+        create_app({"TESTING": True})
+
+
+def test_sqlite_lock_wait_follows_the_statement_timeout():
+    assert _options("sqlite:////tmp/e.db")["connect_args"]["timeout"] == 2.0
+    assert _options("sqlite:////tmp/e.db", ENGAGE_DB_STATEMENT_TIMEOUT=500)[
+        "connect_args"]["timeout"] == 0.5
+
+
+def test_operators_commands_have_no_statement_timeout(monkeypatch):
+    from engage.cli import _create_cli_app
+
+    monkeypatch.delenv("ENGAGE_DB_STATEMENT_TIMEOUT", raising=False)
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", PG)
+    options = _create_cli_app().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert "options" not in options["connect_args"]  # migrations and imports may run long
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgresql_session_runs_with_the_statement_timeout(app):
+    assert db.session.execute(text("SHOW statement_timeout")).scalar() == "2s"
