@@ -33,7 +33,8 @@ def named(name: str) -> Callable[[], str]:
 
 def by_ip() -> str:
     """Count per client IP (after the trusted proxies; per /64 for IPv6)."""
-    return f"ip:{client_network()}"
+    # Hashed: the limiter's storage (Redis) keys would otherwise hold readers' IPs in clear.
+    return f"ip:{keyed_hash('limit', client_network())}"
 
 
 def by_reader() -> str:

@@ -273,3 +273,15 @@ def test_healthz_reports_redis_ok(database_url, redis_url):
 
 def test_unknown_article_thread_read_still_works(client, site):
     assert get_thread(client, article=ARTICLE + "-x").status_code == 200
+
+
+def test_origin_added_in_this_process_is_allowed_at_once(client, site):
+    from engage.services import sites
+
+    headers = {"Origin": "https://nouveau.example", "Access-Control-Request-Method": "POST"}
+    assert "Access-Control-Allow-Origin" not in client.options("/api/v1/comments",
+                                                               headers=headers).headers
+    sites.add_origins(site, ["https://nouveau.example"])
+    db.session.commit()
+    allowed = client.options("/api/v1/comments", headers=headers)
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://nouveau.example"

@@ -20,17 +20,60 @@ from ..services.engagement import SHARE_TARGETS
 from ..services.spam import Submission
 from ..services.threads import SORTS, ArticleRef, ThreadPage
 
-# Control characters, lone surrogates (broken JSON escapes) and bidirectional overrides
-# (which make a name display as something else) are never text we want.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+# Control characters and bidirectional overrides (which make a name display as something
+# else) are never text we want; nor are lone surrogates, which Python's json makes of a
+# "\ud800" escape and which no encoder (UTF-8, a database driver) takes. The OpenAPI
+# document (spec_components.py) states the same rule.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff\u00ad]")
 _LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# An absolute http(s) URL without what browsers (WHATWG URL rules) and urlsplit read as
+# different hosts: a backslash (a "/" to browsers) or user info ("@" before the host's end).
+# Whether the host is one of the site's origins is for sites.url_is_on_site (forbidden_origin).
+_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\\]+(?:[/?#][^\s\\]*)?")
 MAX_ID = 2**31 - 1
 
 
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Say why a string is not text a field may carry, or None: the one test for every field."""
+    if _SURROGATE.search(value):
+        return "contains invalid characters (a lone surrogate)"
+    if _CONTROL.search(value) or (not multiline and _LINE_BREAKS.search(value)):
+        return "contains control characters"
+    return None
+
+
+def _field_name(name: str) -> str:
+    # A key that is not valid text itself is named by its escapes, so the answer can name it.
+    return name if text_problem(name) is None else name.encode("unicode_escape").decode("ascii")
+
+
+def _refuse_lone_surrogates(body: dict[str, Any]) -> None:
+    # A lone surrogate is text in no encoding: refused in every string of the body, keys too,
+    # at any depth, read or not. Control characters are refused by each field read (Fields:
+    # text, gate, and the choices), the rule the OpenAPI document states; an unknown field is
+    # never read, so it carries nothing to a service.
+    errors: dict[str, str] = {}
+    for name, value in body.items():
+        pending: list[Any] = [name, value]  # a loop, not recursion: nesting can be deep
+        while pending:
+            item = pending.pop()
+            if isinstance(item, dict):
+                pending.extend(item)
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, str) and _SURROGATE.search(item):
+                errors[_field_name(name)] = "contains invalid characters (a lone surrogate)"
+                break
+    if errors:
+        raise ValidationError("Some fields are not valid.", fields=errors)
+
+
 def json_body() -> dict[str, Any]:
-    """Return the request's JSON object, whatever its Content-Type; validation_error otherwise."""
+    """Return the request's JSON object, without lone surrogates; validation_error otherwise."""
     data = request.get_data(cache=True)
     try:
         value = json.loads(data)
@@ -39,6 +82,7 @@ def json_body() -> dict[str, Any]:
         raise ValidationError("The request body must be a JSON object.") from None
     if not isinstance(value, dict):
         raise ValidationError("The request body must be a JSON object.")
+    _refuse_lone_surrogates(value)
     return value
 
 
@@ -77,8 +121,9 @@ class Fields:
         if not isinstance(value, str):
             self.errors[name] = "must be a string"
             return ""
-        if _CONTROL.search(value) or (not multiline and _LINE_BREAKS.search(value)):
-            self.errors[name] = "contains control characters"
+        problem = text_problem(value, multiline=multiline)
+        if problem:
+            self.errors[name] = problem
             return ""
         value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
         value = value.strip()
@@ -90,10 +135,18 @@ class Fields:
             self.errors[name] = f"too long (at most {max_length} characters)"
         return value
 
+    def gate(self, name: str, *, multiline: bool = False) -> None:
+        """Refuse a string field that is not valid text, whatever else is made of it later."""
+        value = self.data.get(name)
+        if isinstance(value, str) and (problem := text_problem(value, multiline=multiline)):
+            self.errors[name] = problem
+
     def url(self, name: str, *, required: bool = False) -> str:
         value = self.text(name, max_length=2048, required=required)
-        if value and not re.match(r"https?://[^\s/?#]+", value, re.IGNORECASE):
-            self.errors[name] = "must be an absolute http(s) URL"
+        if value and not _URL.fullmatch(value):
+            self.errors[name] = (
+                "must be an absolute http(s) URL, without spaces, backslashes or user name"
+            )
         return value
 
     def email(self, name: str) -> str | None:
@@ -135,6 +188,9 @@ def _article(fields: Fields) -> ArticleRef:
 
 
 def _choice(fields: Fields, name: str, enum: type[StrEnum]) -> Any:
+    fields.gate(name)
+    if name in fields.errors:
+        return None
     value = fields.data.get(name)
     try:
         return enum(value)  # type: ignore[arg-type]  # any JSON value: ValueError if not one
@@ -178,6 +234,9 @@ def parse_new_comment(data: dict[str, Any]) -> NewComment:
         email=fields.email("email"),
         body=fields.text("body", max_length=5000, min_length=1, required=True, multiline=True),
     )
+    # Read by parse_submission, but refused here with the others, before anything is written.
+    fields.gate("website")
+    fields.gate("form_token")
     fields.raise_errors()
     return parsed
 
@@ -189,7 +248,11 @@ def parse_submission(data: dict[str, Any]) -> Submission:
         # The honeypot: a field people never see, so only robots fill it. Any non-empty value
         # (a string or not) counts as filled.
         honeypot=str(website)[:200] if website not in (None, "") else "",
-        form_token=token if isinstance(token, str) and len(token) < 500 else None,
+        form_token=(
+            token
+            if isinstance(token, str) and len(token) < 500 and text_problem(token) is None
+            else None
+        ),
         ip=client_ip(),
         user_agent=request.headers.get("User-Agent", "")[:500],
         referrer=request.headers.get("Referer", "")[:2048],
@@ -216,12 +279,7 @@ class ThreadQuery:
 def article_id(raw: str | None) -> str | None:
     """Return an article id as writes store it (trimmed, NFC), or None when it is not valid."""
     article = unicodedata.normalize("NFC", (raw or "").strip())
-    if (
-        not article
-        or len(article) > 255
-        or _CONTROL.search(article)
-        or _LINE_BREAKS.search(article)
-    ):
+    if not article or len(article) > 255 or text_problem(article) is not None:
         return None
     return article
 

@@ -164,7 +164,7 @@ ARTICLE_REF: Json = {
         "on one of the site's origins (else 403 `forbidden_origin`).",
         format="uri",
         maxLength=2048,
-        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$",
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\\]+(?:[/?#][^\s\\]*)?$",
     ),
     "title": _text(0, 300),
 }
@@ -266,6 +266,7 @@ SCHEMAS: Json = {
                 "From GET /api/v1/form-token when the form was shown: proves a human-speed "
                 "submission. Optional: without it nothing is refused.",
                 maxLength=500,
+                pattern=f"^{_LINE}*$",
             ),
         },
         optional=("title", "parent_id", "email", "website", "form_token"),

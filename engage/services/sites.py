@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -14,9 +15,26 @@ from sqlalchemy.orm import joinedload
 from ..errors import ForbiddenOrigin, UnknownSite, ValidationError
 from ..extensions import db
 from ..models import Site, SiteOrigin
+from . import origins as registered_origins
 
 SITE_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# An http(s) URL whose host every reader agrees on. Browsers follow the WHATWG URL standard,
+# not RFC 3986 (urlsplit): a backslash is a "/" to them, any number of slashes may follow
+# "https:", "%2E" and non-ASCII in a host are decoded or IDNA-mapped, "0x7f.1" is an IPv4
+# address. So the host is plain ASCII (IDNs in their xn-- form), then the authority ends at
+# once: no user info ("@"), nothing but a port. Anything else is refused rather than repaired.
+_URL = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{0,5}))?"
+    r"(?:[/?#].*)?",
+    # ASCII: without it, IGNORECASE lets "ſ" (U+017F) match "s" and the Kelvin sign match "k".
+    re.ASCII | re.IGNORECASE | re.DOTALL,
+)
+# A host whose last label is a number is an IPv4 address to browsers, in any old notation.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*", re.ASCII | re.IGNORECASE)
+# Controls, format characters (bidi overrides), lone surrogates and every kind of space:
+# browsers strip or percent-encode them, and they make a URL display as another.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,18 +159,44 @@ def settings_of(site: Site) -> SiteSettings:
     return SiteSettings(**values)  # type: ignore[arg-type]  # JSON: types checked on write
 
 
+def _canonical_host(raw: str) -> str | None:
+    host = raw.lower()
+    if host.startswith("["):
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
+        except ValueError:
+            return None
+    labels = host.split(".")
+    if not all(labels):
+        return None
+    if _NUMERIC_LABEL.fullmatch(labels[-1]):
+        try:
+            address = ipaddress.IPv4Address(host)
+        except ValueError:
+            return None
+        # "010.1.1.1" is 8.1.1.1 to a browser: only the plain dotted form is the same for all.
+        return host if str(address) == host else None
+    return host
+
+
 def normalize_origin(url: str) -> str | None:
-    """Return scheme://host[:port] of an http(s) URL, lower-cased and without default port."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
+    """Return scheme://host[:port] of an http(s) URL, lower-cased and without default port.
+
+    None for anything else, and for a URL a browser could read as being on another host.
+    """
+    url = url.strip()
+    if "\\" in url or any(unicodedata.category(c) in _UNSAFE_CATEGORIES for c in url):
         return None
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+    match = _URL.fullmatch(url)
+    if match is None:
         return None
-    origin = f"{parts.scheme}://{parts.hostname.lower()}"
-    if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
-        origin += f":{port}"
+    scheme, port = match["scheme"].lower(), match["port"]
+    host = _canonical_host(match["host"])
+    if host is None or (port and int(port) > 65535):
+        return None
+    origin = f"{scheme}://{host}"
+    if port and int(port) != _DEFAULT_PORTS[scheme]:
+        origin += f":{int(port)}"
     return origin
 
 
@@ -166,12 +210,6 @@ def get_site(key: str | None) -> Site:
     if site is None:
         raise UnknownSite()
     return site
-
-
-def origin_is_registered(origin: str) -> bool:
-    """Tell whether any site registered this origin (used to answer CORS preflights)."""
-    found = db.session.scalar(select(SiteOrigin.id).where(SiteOrigin.origin == origin).limit(1))
-    return found is not None
 
 
 def check_write_origin(site: Site, origin_header: str | None) -> None:
@@ -192,7 +230,10 @@ def _validated_origins(origins: Iterable[str]) -> list[str]:
     for url in origins:
         origin = normalize_origin(url)
         if origin is None:
-            raise ValidationError(f"not an http(s) origin: {url}", fields={"origin": url})
+            raise ValidationError(
+                f"not an http(s) origin (an internationalised domain in its xn-- form): {url}",
+                fields={"origin": url},
+            )
         if origin not in normalized:
             normalized.append(origin)
     return normalized
@@ -214,6 +255,7 @@ def add_site(key: str, name: str, origins: Iterable[str]) -> Site:
     site.origins = [SiteOrigin(origin=o) for o in _validated_origins(origins)]
     db.session.add(site)
     db.session.flush()
+    registered_origins.forget()
     return site
 
 
@@ -223,6 +265,7 @@ def add_origins(site: Site, origins: Iterable[str]) -> None:
         if origin not in site.origin_set:
             site.origins.append(SiteOrigin(origin=origin))
     db.session.flush()
+    registered_origins.forget()
 
 
 def set_options(site: Site, options: Mapping[str, str]) -> SiteSettings:

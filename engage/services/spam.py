@@ -48,6 +48,10 @@ def form_token(site: Site) -> str:
 
 def _seconds_since_shown(site: Site, token: str) -> float | None:
     """Return how long ago the form was shown, or None for a token that proves nothing."""
+    # Signed tokens are URL-safe ASCII; anything else (a lone surrogate would not even encode
+    # for the signature check) proves nothing.
+    if not token.isascii():
+        return None
     try:
         key, signed_at = _serializer().loads(
             token, max_age=FORM_TOKEN_MAX_AGE, return_timestamp=True
