@@ -27,7 +27,7 @@ timeout = 30
 graceful_timeout = 20  # SIGTERM and HUP let requests in flight finish for this long
 keepalive = 5
 forwarded_allow_ips = _settings.forwarded_allow_ips
-accesslog = os.environ.get("ENGAGE_ACCESS_LOG", "-")
+accesslog = os.environ.get("ENGAGE_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = os.environ.get("ENGAGE_ERROR_LOG", "-")
 loglevel = "info"
 # gunicorn's control socket (gunicornc) is not used, and one per home folder would collide
