@@ -30,6 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .logs import configure_logging
     from .security import register_security_headers
     from .serving.guard import LastResort
+    from .serving.setup import install_cache
+    from .sessions import PublicPathsSessions
 
     app = Flask(
         __name__,
@@ -41,10 +43,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     load_config(app, config)
     configure_logging(app)
+    app.session_interface = PublicPathsSessions()
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
-    # Around Flask: nothing that escapes it (a hook, a teardown) reaches the server as a bare 500.
+    # The read cache answers what it can before Flask; the last resort is around both: nothing
+    # that escapes them (a hook, a teardown) reaches the server as a bare 500.
+    install_cache(app, api.cached_answer_reader)
     app.wsgi_app = LastResort(app.wsgi_app)  # type: ignore[method-assign]
     trusted = app.config["ENGAGE_TRUSTED_PROXIES"]
     if trusted:

@@ -214,7 +214,8 @@ def demo_command(port: int, host: str) -> None:
     "serve",
     context_settings={"ignore_unknown_options": True},
     help="Serve engage with gunicorn, with settings that fit this configuration. Arguments "
-    "after -- go to gunicorn as they are (e.g. -- --daemon --pid engage.pid).",
+    "after -- go to gunicorn as they are (e.g. -- --daemon --pid engage.pid --error-logfile "
+    "error.log --access-logfile access.log).",
 )
 @click.option("--bind", metavar="ADDR", help="Address to listen on (default 127.0.0.1:8000; "
               "unix:/run/engage.sock for a socket).")

@@ -43,6 +43,12 @@ def _as_nonnegative_number(value: str) -> float:
     return number
 
 
+def _as_cache_mode(value: str) -> str:
+    if value not in {"auto", "off"}:
+        raise ValueError(f"expected auto or off, got {value!r}")
+    return value
+
+
 # The documented environment (CONTRACT §5) and the config key each variable sets.
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ENGAGE_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
@@ -68,6 +74,12 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ENGAGE_DB_POOL_TIMEOUT": ("ENGAGE_DB_POOL_TIMEOUT", _as_nonnegative_number),
     "ENGAGE_DB_POOL_RECYCLE": ("ENGAGE_DB_POOL_RECYCLE", _as_nonnegative_int),
     "ENGAGE_DB_RETRY_AFTER": ("ENGAGE_DB_RETRY_AFTER", _as_nonnegative_number),
+    # The read cache (engage/serving/cache.py) and what CDNs may keep.
+    "ENGAGE_CACHE": ("ENGAGE_CACHE", _as_cache_mode),
+    "ENGAGE_CACHE_TTL": ("ENGAGE_CACHE_TTL", _as_nonnegative_number),
+    "ENGAGE_CACHE_MB": ("ENGAGE_CACHE_MB", _as_nonnegative_int),
+    "ENGAGE_CDN_MAX_AGE": ("ENGAGE_CDN_MAX_AGE", _as_nonnegative_int),
+    "ENGAGE_CDN_STALE": ("ENGAGE_CDN_STALE", _as_nonnegative_int),
     # Redis (rate limits, /healthz): how long one call may take before it counts as down.
     "ENGAGE_REDIS_TIMEOUT": ("ENGAGE_REDIS_TIMEOUT", _as_nonnegative_number),
 }
@@ -86,6 +98,11 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_SWALLOW_ERRORS": True,
     "ENGAGE_REDIS_URL": None,
     "ENGAGE_REDIS_TIMEOUT": 0.25,
+    "ENGAGE_CACHE": "auto",  # cached reads: Redis when set, else a file on SQLite; "off"
+    "ENGAGE_CACHE_TTL": 60,  # s: the longest a cached answer lives, whatever happens
+    "ENGAGE_CACHE_MB": 64,  # per process: cached answers beyond this are evicted, oldest first
+    "ENGAGE_CDN_MAX_AGE": 5,  # s: s-maxage of thread and counts answers (0: CDNs keep nothing)
+    "ENGAGE_CDN_STALE": 30,  # s: stale-while-revalidate for CDNs
     "ENGAGE_TRUSTED_PROXIES": 0,
     "ENGAGE_SMTP_URL": None,  # smtp://, smtp+starttls:// or smtps://user:password@host:port
     "ENGAGE_MAIL_FROM": "engage <engage@localhost>",
@@ -138,8 +155,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if app.config["ENGAGE_REDIS_URL"] and not storage_named:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["ENGAGE_REDIS_URL"]
 
-    if app.config.get("ENGAGE_CLI") and "ENGAGE_DB_STATEMENT_TIMEOUT" not in os.environ:
-        # Operators' commands (migrations, imports, purges) may rightly run for minutes.
+    if app.config.get("ENGAGE_CLI"):
+        # Operators' commands (migrations, imports, purges) may rightly run for minutes; the
+        # web's statement timeout (and its client-side deadline) is for requests only.
         app.config["ENGAGE_DB_STATEMENT_TIMEOUT"] = 0
 
     if app.config["ENGAGE_DEMO"]:

@@ -11,6 +11,7 @@ through after ENGAGE_DB_RETRY_AFTER seconds, so recovery needs no restart.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -60,7 +61,9 @@ class CircuitBreaker:
 
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     """Return the SQLAlchemy engine options for the configured database and its timeouts."""
-    options: dict[str, Any] = {"pool_pre_ping": True, **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    # hide_parameters: tracebacks in the error log must not carry e-mails, bodies or hashes.
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True,
+                               **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
     connect_args: dict[str, Any] = dict(options.get("connect_args", {}))
     statement_ms = int(config["ENGAGE_DB_STATEMENT_TIMEOUT"])
@@ -87,9 +90,23 @@ def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+_URL_STATEMENT_TIMEOUT = re.compile(r"statement_timeout\s*=\s*(\d+)\s*(ms|s|min)?")
+
+
 def _client_deadline(config: dict[str, Any]) -> float | None:
-    statement_ms = int(config["ENGAGE_DB_STATEMENT_TIMEOUT"])
-    return statement_ms / 1000 + _CLIENT_GRACE if statement_ms else None
+    # The statement timeout in force: the operator's, when the URL sets one, else ours.
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    options = url.query.get("options")
+    if options is not None:
+        found = _URL_STATEMENT_TIMEOUT.search(" ".join(options) if isinstance(
+            options, tuple) else options)
+        if found is None:
+            return None
+        unit = {"ms": 0.001, "s": 1.0, "min": 60.0}[found.group(2) or "ms"]
+        seconds = int(found.group(1)) * unit
+    else:
+        seconds = int(config["ENGAGE_DB_STATEMENT_TIMEOUT"]) / 1000
+    return seconds + _CLIENT_GRACE if seconds else None
 
 
 def install_fault_handling(app: Flask, engine: Engine) -> None:
@@ -133,8 +150,10 @@ def _deadline_connection_class() -> Any:
         breaker: CircuitBreaker | None = None
 
         def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            if timeout is not None or self.read_deadline is None:
+                return super().wait(gen, interval=interval, timeout=timeout)  # the caller's own
             try:
-                return super().wait(gen, interval=interval, timeout=timeout or self.read_deadline)
+                return super().wait(gen, interval=interval, timeout=self.read_deadline)
             except errors._WaitTimeout:  # psycopg's own signal that `timeout` ran out
                 # The protocol is cut mid-message: this connection cannot be used again.
                 # Closed, it reads as a disconnect to SQLAlchemy, which renews the whole pool.
@@ -155,8 +174,13 @@ def breaker_is_open() -> bool:
     return breaker is not None and breaker.is_open()
 
 
+_SCHEMA_ERRORS = ("no such table", "no such column", "has no column")
+
+
 def is_database_fault(exc: BaseException) -> bool:
     """Tell whether an exception means the database is down, frozen, busy or unreachable."""
+    if isinstance(exc, OperationalError) and any(e in str(exc.orig) for e in _SCHEMA_ERRORS):
+        return False  # SQLite's word for a schema not migrated (`engage init`): a bug to show
     if isinstance(exc, OperationalError | PoolTimeoutError):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:

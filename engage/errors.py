@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .database import is_database_fault, is_sqlite_busy
 from .extensions import db
+from .logs import printable
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException) -> Any:
+        # Flask hands an error raised in an after-request hook over as a 500 wrapping it.
+        original = getattr(exc, "original_exception", None)
+        if original is not None and is_database_fault(original):
+            return database_fault_response(original)
         if is_api_request() or request.path == "/healthz":
             response = api_error_response(_from_http_exception(exc))
             if exc.code == 405 and exc.response is None:
@@ -172,7 +177,7 @@ def register_error_handlers(app: Flask) -> None:
         _rollback()
         if is_database_fault(exc):
             return database_fault_response(exc)
-        log.exception("500 on %s %s", request.method, request.path)
+        log.exception("500 on %s %s", request.method, printable(request.path))
         if is_api_request():
             return api_error_response(ApiError())
         return error_page(500)
@@ -181,10 +186,11 @@ def register_error_handlers(app: Flask) -> None:
 def database_fault_response(exc: BaseException) -> Response:
     """Answer a database fault with a 503: JSON under /api and /healthz, a page elsewhere."""
     busy = is_sqlite_busy(exc)
+    g.database_fault = True  # later hooks (CORS) must not wait on the database a second time
     log.error(
         "503 on %s %s: database %s: %s",
         request.method,
-        request.path,
+        printable(request.path),
         "busy" if busy else "unavailable",
         str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, g, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,6 +28,7 @@ def healthz() -> tuple[Response, int]:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         log.error("503 on /healthz: database unavailable: %s", str(exc).splitlines()[0])
+        g.database_fault = True
         try:
             db.session.rollback()
         except SQLAlchemyError:

@@ -19,6 +19,19 @@ FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: [%(request_id)s] %
 LOGGERS = ("engage", "flask-limiter", "sqlalchemy.pool")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """Return text with its control characters escaped: a path can forge no log line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def valid_request_id(value: str) -> bool:
+    """Tell whether an incoming X-Request-Id may be kept (and logged) as it is."""
+    return bool(_INCOMING_ID.fullmatch(value))
+
+
 class RequestIdFilter(logging.Filter):
     """Give every record the id of the request it was logged in ("-" outside one)."""
 
@@ -63,7 +76,7 @@ def configure_logging(app: Flask) -> None:
     @app.before_request
     def assign_request_id() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _INCOMING_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if valid_request_id(incoming) else uuid.uuid4().hex
 
     @app.after_request
     def send_request_id(response: Response) -> Response:

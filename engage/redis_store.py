@@ -28,23 +28,26 @@ def configured_url() -> str | None:
 def client() -> Any | None:
     """Return this app's Redis client (None without Redis); calls fail within the timeout."""
     url = configured_url()
-    if url is None:
-        return None
-    extensions = current_app.extensions
-    if "engage.redis" not in extensions:
+    return None if url is None else client_for(url)
+
+
+def client_for(url: str) -> Any:
+    """Return this app's client of the Redis at url, made once."""
+    clients = current_app.extensions.setdefault("engage.redis", {})
+    if url not in clients:
         import redis
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
         timeout = float(current_app.config["ENGAGE_REDIS_TIMEOUT"])
-        extensions["engage.redis"] = redis.Redis.from_url(
+        clients[url] = redis.Redis.from_url(
             url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 0),  # one short try: a frozen Redis must cost little
             health_check_interval=0,
         )
-    return extensions["engage.redis"]
+    return clients[url]
 
 
 def health() -> str | None:

@@ -111,6 +111,11 @@ def make_test_app(database_url: str, **config: Any) -> Flask:
         "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": False,
     }
+    if REDIS_URL and database_url.startswith("postgresql"):
+        # PostgreSQL runs as in production, with a shared Redis: the read cache keeps its
+        # versions there (on SQLite, in a file), so every test exercises it on both.
+        settings["ENGAGE_REDIS_URL"] = REDIS_URL
+        settings["RATELIMIT_STORAGE_URI"] = "memory://"
     settings.update(config)
     return create_app(settings)
 

@@ -70,3 +70,38 @@ def test_operators_commands_have_no_statement_timeout(monkeypatch):
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_postgresql_session_runs_with_the_statement_timeout(app):
     assert db.session.execute(text("SHOW statement_timeout")).scalar() == "2s"
+
+
+def test_client_deadline_follows_the_statement_timeout_in_force():
+    from engage.database import _client_deadline
+
+    assert _client_deadline({**DB_DEFAULTS, "SQLALCHEMY_DATABASE_URI": PG}) == 2.5
+    url_timeout = PG + "?options=-c%20statement_timeout%3D5000"
+    assert _client_deadline({**DB_DEFAULTS, "SQLALCHEMY_DATABASE_URI": url_timeout}) == 5.5
+    url_other = PG + "?options=-c%20search_path%3Dengage"
+    assert _client_deadline({**DB_DEFAULTS, "SQLALCHEMY_DATABASE_URI": url_other}) is None
+    assert _client_deadline({**DB_DEFAULTS, "SQLALCHEMY_DATABASE_URI": PG,
+                             "ENGAGE_DB_STATEMENT_TIMEOUT": 0}) is None
+
+
+def test_operators_commands_ignore_a_web_statement_timeout_in_the_environment(monkeypatch):
+    from engage.cli import _create_cli_app
+
+    monkeypatch.setenv("ENGAGE_DB_STATEMENT_TIMEOUT", "2000")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", PG)
+    assert _create_cli_app().config["ENGAGE_DB_STATEMENT_TIMEOUT"] == 0
+
+
+def test_tracebacks_carry_no_statement_parameters():
+    assert _options(PG)["hide_parameters"] is True
+
+
+def test_unmigrated_schema_is_a_bug_not_an_outage():
+    from sqlalchemy.exc import OperationalError
+
+    from engage.database import is_database_fault
+
+    missing = OperationalError("SELECT", {}, Exception("no such table: site"))
+    assert not is_database_fault(missing)
+    assert is_database_fault(OperationalError("SELECT", {}, Exception("database is locked")))

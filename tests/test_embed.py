@@ -99,3 +99,31 @@ def test_demo_listing_has_count_placeholders(app):
 
 def test_demo_unknown_article_is_404(app):
     assert demo_client(app).get("/articles/nope").status_code == 404
+
+
+def test_precompressed_widget_copies_match_the_bundle():
+    import gzip
+    from pathlib import Path
+
+    import brotli
+
+    static = Path(__file__).resolve().parents[1] / "static"
+    bundle = (static / "embed.js").read_bytes()
+    assert gzip.decompress((static / "embed.js.gz").read_bytes()) == bundle
+    assert brotli.decompress((static / "embed.js.br").read_bytes()) == bundle
+
+
+@pytest.mark.parametrize("coding", ["br", "gzip"])
+def test_widget_is_served_precompressed(client, coding):
+    import gzip
+
+    import brotli
+
+    plain = client.get("/embed.js", headers={"Accept-Encoding": "identity"})
+    response = client.get("/embed.js", headers={"Accept-Encoding": f"{coding}, identity"})
+    assert response.headers["Content-Encoding"] == coding
+    assert "Accept-Encoding" in response.headers["Vary"]
+    decode = brotli.decompress if coding == "br" else gzip.decompress
+    assert decode(response.data) == plain.data
+    assert response.headers["ETag"] != plain.headers["ETag"]
+    assert "Cookie" not in response.headers["Vary"]

@@ -60,7 +60,10 @@ def test_healthz_answers_ok_when_database_answers(client, path):
     response = client.get(path)
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    # With a Redis configured (the PostgreSQL runs), it says how Redis is too.
+    expected = {"status": "ok", "redis": "ok"} if client.application.config.get(
+        "ENGAGE_REDIS_URL") else {"status": "ok"}
+    assert response.get_json() == expected
 
 
 def test_healthz_answers_503_when_database_is_unreachable(tmp_path):

@@ -92,15 +92,19 @@ def test_database_down_answers_every_api_request_with_503_and_cors(
 ):
     assert get_thread(client, headers={"Origin": ORIGIN}).status_code == 200
     database_down()
-    _assert_unavailable(get_thread(client, headers={"Origin": ORIGIN}))
+    # A read the cache holds, still current (no write could commit), keeps being served.
+    cached = get_thread(client, headers={"Origin": ORIGIN})
+    assert cached.status_code == 200
+    assert cached.headers["Access-Control-Allow-Origin"] == ORIGIN
+    _assert_unavailable(get_thread(client, article="autre", headers={"Origin": ORIGIN}))
     _assert_unavailable(post_comment(client, headers={"Origin": ORIGIN}))
     _assert_unavailable(client.get(f"/api/v1/counts?site={SITE_KEY}&article=a",
                                    headers={"Origin": ORIGIN}))
     _assert_unavailable(client.get(f"/api/v1/form-token?site={SITE_KEY}",
                                    headers={"Origin": ORIGIN}))
-    _assert_unavailable(get_thread(client), origin=None)
+    _assert_unavailable(get_thread(client, article="autre"), origin=None)
     # An origin no site registered still learns nothing.
-    foreign = get_thread(client, headers={"Origin": FOREIGN})
+    foreign = get_thread(client, article="autre", headers={"Origin": FOREIGN})
     assert foreign.status_code == 503
     assert "Access-Control-Allow-Origin" not in foreign.headers
 
@@ -123,7 +127,7 @@ def test_healthz_answers_503_when_the_database_is_down(client, database_down):
     database_down()
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json == {"status": "unavailable"}
+    assert response.json["status"] == "unavailable"
 
 
 def test_moderation_page_during_a_fault_is_engage_own_503_page(app, site, database_down):
@@ -285,3 +289,51 @@ def test_origin_added_in_this_process_is_allowed_at_once(client, site):
     db.session.commit()
     allowed = client.options("/api/v1/comments", headers=headers)
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://nouveau.example"
+
+
+def test_database_fault_in_an_after_request_hook_is_a_503(app, site):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: handled, not raised
+    calls = []
+
+    @app.after_request
+    def failing_hook(response):
+        calls.append(1)
+        if len(calls) == 1:  # the answer's hooks fail; the error answer's then run
+            _fault()
+        return response
+
+    response = get_thread(app.test_client(), article="hook", headers={"Origin": ORIGIN})
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "unavailable"
+
+
+def test_logged_path_cannot_forge_a_log_line(client, database_down, engage_log):
+    database_down()
+    client.post("/api/v1/mod/comments/1/approve%0A2099-01-01 [ERROR] FORGED",
+                headers={"Authorization": "Bearer x"})
+    lines = engage_log.getvalue().splitlines()
+    assert not any(line.startswith("2099") or "FORGED" in line.split("503 on")[0]
+                   for line in lines)
+    assert "\\n2099" in engage_log.getvalue()
+
+
+def test_last_resort_answers_in_our_shape_and_keeps_cors_to_the_public_api():
+    from engage.serving.guard import LastResort
+
+    def broken(environ, start_response):
+        raise RuntimeError("escaped")
+
+    guard = LastResort(broken)
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen.update(status=status, headers=dict(headers))
+
+    body = b"".join(guard({"PATH_INFO": "/api/v1/thread", "REQUEST_METHOD": "GET",
+                           "HTTP_ORIGIN": ORIGIN}, start_response))
+    assert seen["status"].startswith("500") and b'"internal_error"' in body
+    assert seen["headers"]["Access-Control-Allow-Origin"] == ORIGIN
+    for path, origin in (("/api/v1/mod/queue", ORIGIN), ("/api/v1/thread", "null")):
+        guard({"PATH_INFO": path, "REQUEST_METHOD": "GET", "HTTP_ORIGIN": origin},
+              start_response)
+        assert "Access-Control-Allow-Origin" not in seen["headers"]

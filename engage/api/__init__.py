@@ -67,8 +67,16 @@ def _may_read(origin: str, response: Response) -> bool:
     # Before the site is known (a preflight, an unknown site, a database fault), any registered
     # origin may read the answer: it reveals nothing, and lets the widget show the error. When
     # not even that can be known, an error in the contract's shape still reveals nothing.
+    if response.status_code >= 500:
+        g.database_fault = True  # a failing request must not also wait to refresh the origins
     registered = origins.is_registered(origin)
     return registered if registered is not None else response.status_code >= 400
+
+
+def cached_answer_reader(origin: str | None, site_origins: frozenset[str]) -> str | None:
+    """For the read cache: the Origin to allow on a cached answer of this site, or None."""
+    normalized = sites.normalize_origin(origin) if origin else None
+    return origin if normalized is not None and normalized in site_origins else None
 
 
 from . import comments, engagement, mod, openapi, threads  # noqa: E402,F401  (routes register on bp)

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 
-from ..services import threads
+from ..services import rules, threads
+from ..services.sites import settings_of
+from ..serving.cache import HINT, CacheHint
+from ..serving.versions import site_key_token, thread_key
 from . import bp, use_site
 from .schemas import page_json, parse_articles, parse_thread_query
+
+
+def _public_cache(response: Response) -> None:
+    # Browsers revalidate every time (a 304 costs nothing); a CDN may keep the answer a few
+    # seconds (ENGAGE_CDN_MAX_AGE) and serve it while it revalidates (ENGAGE_CDN_STALE): a
+    # new comment or a moderator's removal then shows at most that much later.
+    config = current_app.config
+    response.cache_control.public = True
+    response.cache_control.max_age = 0
+    response.cache_control.must_revalidate = True
+    if config["ENGAGE_CDN_MAX_AGE"]:
+        response.cache_control.s_maxage = config["ENGAGE_CDN_MAX_AGE"]
+        response.cache_control.stale_while_revalidate = config["ENGAGE_CDN_STALE"]
+
+
+def _may_cache(keys: list[str], expires_at: float | None = None) -> None:
+    request.environ[HINT] = CacheHint(tuple(keys), g.site_origins, expires_at)
 
 
 @bp.get("/thread")
@@ -21,9 +41,11 @@ def get_thread() -> Response:
     else:
         page = threads.read_page(site, query.article, thread, query.sort, query.cursor, query.limit)
         response = jsonify(page_json(page))
+        closes = rules.closes_at(settings_of(site), thread) if thread else None
+        _may_cache([site_key_token(site.key), thread_key(site.key, query.article)],
+                   closes.timestamp() if closes else None)
     response.set_etag(etag, weak=True)
-    # Readers revalidate each time; the 304 path costs two small queries.
-    response.cache_control.no_cache = True
+    _public_cache(response)
     return response
 
 
@@ -41,4 +63,8 @@ def get_counts() -> Response:
             "reactions": sum(thread.reactions.values()) if thread else 0,
             "shares": sum(thread.shares.values()) if thread else 0,
         }
-    return jsonify({"counts": counts})
+    response = jsonify({"counts": counts})
+    stored_articles = dict.fromkeys(stored for _, stored in articles)
+    _may_cache([site_key_token(site.key), *(thread_key(site.key, a) for a in stored_articles)])
+    _public_cache(response)
+    return response

@@ -31,13 +31,22 @@ def embed_version() -> str:
 def embed_js() -> Response:
     """Serve the widget; immutable when asked for by its current version (?v=…)."""
     versioned = request.args.get("v") == embed_version()
+    # The build writes brotli and gzip copies beside it (static/src/build.mjs).
+    coding = _accepted_coding()
     response = send_from_directory(
         current_app.static_folder or "",
-        "embed.js",
+        "embed.js" + {"br": ".br", "gzip": ".gz"}.get(coding or "", ""),
         mimetype="text/javascript",
         max_age=31536000 if versioned else 300,
         conditional=True,
     )
+    if coding:
+        response.headers["Content-Encoding"] = coding
+        # One ETag per coding: a cache must not answer a gzip copy's 304 for brotli.
+        etag, weak = response.get_etag()
+        if etag:
+            response.set_etag(f"{etag}-{coding}", weak=bool(weak))
+    response.vary.add("Accept-Encoding")
     if versioned:
         response.cache_control.immutable = True
     else:
@@ -47,6 +56,16 @@ def embed_js() -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
+
+
+def _accepted_coding() -> str | None:
+    folder = current_app.static_folder or ""
+    for coding, suffix in (("br", ".br"), ("gzip", ".gz")):
+        if request.accept_encodings[coding] > 0 and os.path.exists(
+            os.path.join(folder, "embed.js" + suffix)
+        ):
+            return coding
+    return None
 
 
 def _demo_only() -> None:

@@ -88,3 +88,11 @@ def is_auto_closed(settings: SiteSettings, thread: Thread, now: dt.datetime | No
     if not settings.auto_close_days:
         return False
     return (now or utcnow()) - thread.created_at > dt.timedelta(days=settings.auto_close_days)
+
+
+def closes_at(settings: SiteSettings, thread: Thread) -> dt.datetime | None:
+    """Return when the site's auto-close age will close the thread, or None (never, or done)."""
+    if not settings.auto_close_days:
+        return None
+    moment = thread.created_at + dt.timedelta(days=settings.auto_close_days)
+    return moment if moment > utcnow() else None

@@ -15,6 +15,8 @@ from sqlalchemy.orm import joinedload
 from ..errors import ForbiddenOrigin, UnknownSite, ValidationError
 from ..extensions import db
 from ..models import Site, SiteOrigin
+from ..serving.cache import note_change
+from ..serving.versions import site_key_token
 from . import origins as registered_origins
 
 SITE_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -266,6 +268,7 @@ def add_origins(site: Site, origins: Iterable[str]) -> None:
             site.origins.append(SiteOrigin(origin=origin))
     db.session.flush()
     registered_origins.forget()
+    note_change(db.session, [site_key_token(site.key)])  # cached answers carry CORS origins
 
 
 def set_options(site: Site, options: Mapping[str, str]) -> SiteSettings:
@@ -286,4 +289,6 @@ def set_options(site: Site, options: Mapping[str, str]) -> SiteSettings:
     # Assign a new dict: in-place changes to a JSON column are not tracked.
     site.settings = {**(site.settings or {}), **values}
     db.session.flush()
+    # Settings change what threads show (closing by age…): their cached answers go.
+    note_change(db.session, [site_key_token(site.key)])
     return settings_of(site)

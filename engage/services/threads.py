@@ -18,6 +18,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..errors import ForbiddenOrigin, NotFound, ValidationError
 from ..extensions import db
 from ..models import Comment, CommentStatus, Site, Thread
+from ..serving.cache import note_change
+from ..serving.versions import thread_key
 from . import rules
 from .sites import settings_of, url_is_on_site
 
@@ -105,8 +107,20 @@ def bump(thread: Thread, **deltas: int) -> None:
         update(Thread).where(Thread.id == thread.id).values(**values),
         execution_options={"synchronize_session": False},
     )
+    # Cached answers of this thread (and the counts that include it) are dropped once the
+    # transaction commits: engage/serving/cache.py.
+    note_change(db.session, [thread_key(site_key_of(thread.site_id), thread.article)])
     # The in-memory values are stale now: they reload, as the database has them, on next access.
     db.session.expire(thread, list(values))
+
+
+def site_key_of(site_id: int) -> str:
+    """Return a site's key by its id: from the session's identity map when the request
+    loaded the site already (writes always do), else in one query."""
+    site = db.session.get(Site, site_id)
+    if site is None:  # pragma: no cover - a thread always has its site
+        raise NotFound("No such site.")
+    return site.key
 
 
 # --- reading a page -----------------------------------------------------------------------

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..database import is_database_fault
+from ..logs import printable
+from ..services.sites import normalize_origin
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,8 @@ class LastResort:
             return self.app(environ, start_response)
         except Exception as exc:
             path = environ.get("PATH_INFO", "")
-            log.exception("escaped Flask's handlers on %s %s", environ.get("REQUEST_METHOD"), path)
+            log.exception("escaped Flask's handlers on %s %s", environ.get("REQUEST_METHOD"),
+                          printable(path))
             fault = is_database_fault(exc)
             status = "503 Service Unavailable" if fault else "500 Internal Server Error"
             headers = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
@@ -43,8 +46,9 @@ class LastResort:
                 body = json.dumps({"error": {"code": code, "message": message, "fields": {}}})
                 headers += [("Content-Type", "application/json"),
                             ("Content-Security-Policy", "default-src 'none'")]
-                origin = environ.get("HTTP_ORIGIN")
-                if origin and path.startswith("/api/v1/") and "\n" not in origin:
+                origin = environ.get("HTTP_ORIGIN") or ""
+                public = path.startswith("/api/v1/") and not path.startswith("/api/v1/mod/")
+                if public and normalize_origin(origin) is not None:
                     # An error in the contract's shape reveals nothing: let the widget read it.
                     headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
             else:

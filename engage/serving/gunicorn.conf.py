@@ -33,8 +33,9 @@ loglevel = "info"
 # gunicorn's control socket (gunicornc) is not used, and one per home folder would collide
 # between several servers on one box.
 control_socket_disable = True
-# The request id ties an access line to the error log's lines of the same request.
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" id=%({x-request-id}o)s'
+# The request id ties an access line to the error log's lines of the same request. No client
+# IP: engage keeps readers' IPs only as keyed hashes, its logs included.
+access_log_format = '"%(r)s" %(s)s %(B)s %(M)sms "%(a)s" id=%({x-request-id}o)s'
 
 
 def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature

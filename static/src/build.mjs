@@ -4,6 +4,7 @@
 import { build, transform } from "esbuild";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const here = new URL(".", import.meta.url).pathname;
 const sources = readdirSync(here).filter((f) => /\.(js|css|mjs)$/.test(f) || f === "package.json").sort();
@@ -33,5 +34,11 @@ const result = await build({
   plugins: [minifiedCss],
 });
 const banner = `/* engage embed.js sources:${digest} (built from static/src: npm ci && npm run build) */\n`;
-writeFileSync(`${here}../embed.js`, banner + result.outputFiles[0].text);
+const bundle = Buffer.from(banner + result.outputFiles[0].text, "utf8");
+writeFileSync(`${here}../embed.js`, bundle);
+// Pre-compressed once here, so that the server hands them out with no work per request.
+writeFileSync(`${here}../embed.js.gz`, gzipSync(bundle, { level: 9 }));
+writeFileSync(`${here}../embed.js.br`, brotliCompressSync(bundle, {
+  params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bundle.length },
+}));
 console.log(`static/embed.js: ${result.outputFiles[0].text.length} bytes, sources ${digest}`);
