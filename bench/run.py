@@ -283,6 +283,12 @@ def measure(label: str, database_url: str, redis_url: str | None,
             answers = record(engage.base, root / "recorded.json")
             baseline = baseline_server(root / "recorded.json", shape.workers, shape.threads, root)
             with baseline as base:
+                # Warm both up (caches filled, pools open, code paths hot); not recorded.
+                warm = argparse.Namespace(**{**vars(args), "duration": 2})
+                for case in CASES.values():
+                    etag = answers["thread"]["etag"] if case.get("etag") else None
+                    for server in (engage, base):
+                        load(server.base, case, etag, warm)
                 for repeat in range(args.repeat):
                     for name, case in CASES.items():
                         etag = answers["thread"]["etag"] if case.get("etag") else None

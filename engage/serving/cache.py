@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.http import parse_accept_header, parse_etags
 
+from ..logs import valid_request_id
 from .versions import StoreDown, Token, VersionStore, site_key_token, thread_key
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,10 @@ def request_keys(path: str, query: str) -> tuple[str, ...] | None:
 
 
 def _encoding(environ: dict[str, Any], bodies: dict[str, bytes]) -> str:
-    accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING", ""))
+    header = environ.get("HTTP_ACCEPT_ENCODING")
+    if not header:
+        return "identity"
+    accepted = parse_accept_header(header)
     for coding in ("br", "gzip"):
         if coding in bodies and accepted[coding] > 0 and len(bodies[coding]) < len(
             bodies["identity"]
@@ -121,7 +125,9 @@ class CachedReads:
         if environ.get("REQUEST_METHOD") != "GET" or path not in PATHS:
             return self.app(environ, start_response)
         query = environ.get("QUERY_STRING", "")
-        keys = request_keys(path, query)
+        entry = self._get((path, query))
+        # A known query's keys are in its entry: the hot path parses nothing.
+        keys = entry.keys if entry is not None else request_keys(path, query)
         if keys is None:
             return self.app(environ, start_response)
         try:
@@ -131,7 +137,6 @@ class CachedReads:
             # may have missed writes meanwhile.
             self.clear()
             return self.app(environ, start_response)
-        entry = self._get((path, query))
         if entry is not None and entry.tokens == tokens and entry.expires_at > time.time():
             return self._answer(entry, environ, start_response)
         return self._build(environ, start_response, (path, query), keys, tokens)
@@ -148,13 +153,12 @@ class CachedReads:
                 headers += [("Access-Control-Allow-Origin", allowed),
                             ("Access-Control-Expose-Headers", "ETag, Retry-After")]
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        from ..logs import valid_request_id
-
         headers.append(("X-Request-Id", incoming if valid_request_id(incoming)
                         else uuid.uuid4().hex))
         if environ.get("wsgi.url_scheme") == "https":
             headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
-        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(entry.etag):
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and parse_etags(if_none_match).contains_weak(entry.etag):
             start_response("304 NOT MODIFIED", [h for h in headers
                                                  if h[0].lower() != "content-type"])
             return []
