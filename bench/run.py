@@ -1,7 +1,6 @@
 """Benchmark engage's hot paths over HTTP against the stack's own limit, interleaved.
 
 Run: python3 bench/run.py [--backend sqlite|postgresql|both] [--duration 8] [--repeat 3]
-     python3 bench/run.py --scale        (1,000,000 comments on PostgreSQL, single requests)
 
 It seeds a site (a hot article with 100 comments and 100 replies, 50 other articles with
 comments, reactions and shares), starts `engage serve` and, with the same gunicorn settings,
@@ -354,14 +353,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--scale", action="store_true", help="1 M comments on PostgreSQL")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    if args.scale:
-        from scale import run_scale  # type: ignore[import-not-found]
-
-        run_scale(POSTGRES)
-        return
     print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}")
     print(widget_sizes())
     lines: list[str] = []
