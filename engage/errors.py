@@ -151,7 +151,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError) -> Response:
-        _rollback()
+        safe_rollback()
         return api_error_response(error)
 
     @app.errorhandler(HTTPException)
@@ -174,7 +174,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected(exc: Exception) -> Any:
         if isinstance(exc, HTTPException):  # pragma: no cover - routed above
             return exc
-        _rollback()
+        safe_rollback()
         if is_database_fault(exc):
             return database_fault_response(exc)
         log.exception("500 on %s %s", request.method, printable(request.path))
@@ -206,8 +206,8 @@ def _retry_after() -> int:
     return max(1, math.ceil(float(current_app.config.get("ENGAGE_DB_RETRY_AFTER", 1))))
 
 
-def _rollback() -> None:
-    # The rollback itself fails when the connection is gone; the answer must not.
+def safe_rollback() -> None:
+    """Roll the session back, even when its connection is gone (the answer must not fail)."""
     try:
         db.session.rollback()
     except Exception:

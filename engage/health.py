@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import redis_store
+from .errors import safe_rollback
 from .extensions import db
 
 bp = Blueprint("health", __name__)
@@ -29,10 +30,7 @@ def healthz() -> tuple[Response, int]:
     except SQLAlchemyError as exc:
         log.error("503 on /healthz: database unavailable: %s", str(exc).splitlines()[0])
         g.database_fault = True
-        try:
-            db.session.rollback()
-        except SQLAlchemyError:
-            pass
+        safe_rollback()
         answer, status = {"status": "unavailable"}, 503
     redis_state = redis_store.health()
     if redis_state is not None:
