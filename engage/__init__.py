@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .database import engine_options, install_fault_handling
     from .errors import register_error_handlers
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .jsonprovider import OrjsonProvider
     from .logs import configure_logging
     from .security import register_security_headers
     from .serving.guard import LastResort
@@ -44,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     load_config(app, config)
     configure_logging(app)
     app.session_interface = PublicPathsSessions()
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
+    app.json = OrjsonProvider(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
     # The read cache answers what it can before Flask; the last resort is around both: nothing

@@ -17,8 +17,9 @@ from ..identity import client_ip
 from ..models import Comment, FlagReason, Reaction, ShareNetwork, Thread
 from ..services.comments import CommentEdit, NewComment
 from ..services.engagement import SHARE_TARGETS
+from ..services.listing import SORTS, ListedRow, MoreReplies, ReplyBatch, ThreadPage
 from ..services.spam import Submission
-from ..services.threads import SORTS, ArticleRef, ThreadPage
+from ..services.threads import ArticleRef
 
 # Control characters and bidirectional overrides (which make a name display as something
 # else) are never text we want; nor are lone surrogates, which Python's json makes of a
@@ -309,6 +310,21 @@ def parse_thread_query() -> ThreadQuery:
     return ThreadQuery(args.get("site", ""), article or "", sort, cursor, limit)
 
 
+def parse_replies_query() -> tuple[str, str, str]:
+    """Parse GET /replies' query (site, article, cursor); validation_error per bad parameter."""
+    args = request.args
+    errors: dict[str, str] = {}
+    article = article_id(args.get("article"))
+    if article is None:
+        errors["article"] = "required, 1-255 characters"
+    cursor = args.get("cursor") or ""
+    if not cursor or len(cursor) > 200:
+        errors["cursor"] = "required: a comment's more_replies cursor"
+    if errors:
+        raise ValidationError("Some parameters are not valid.", fields=errors)
+    return args.get("site", ""), article or "", cursor
+
+
 def parse_article_query() -> tuple[str, str]:
     """Parse ?site=S&article=A; validation_error when the article is missing or invalid."""
     article = article_id(request.args.get("article"))
@@ -343,9 +359,16 @@ def iso(value: dt.datetime | None) -> str | None:
 
 
 def comment_json(
-    comment: Comment, replies: list[dict[str, Any]] | None = None, *, tombstone: bool = False
+    comment: Comment | ListedRow,
+    replies: list[dict[str, Any]] | None = None,
+    *,
+    tombstone: bool = False,
+    more: MoreReplies | None = None,
 ) -> dict[str, Any]:
-    """Serialise a comment's public fields only; a tombstone keeps its place, not its content."""
+    """Serialise a comment's public fields only; a tombstone keeps its place, not its content.
+
+    Takes a Comment or a row of services.listing.LISTED (the read path's lean rows).
+    """
     replies = replies or []
     return {
         "id": comment.id,
@@ -360,6 +383,7 @@ def comment_json(
         "deleted": tombstone,
         "reply_count": len(replies),
         "replies": replies,
+        "more_replies": {"cursor": more.cursor, "count": more.count} if more else None,
     }
 
 
@@ -382,16 +406,31 @@ def thread_json(
     }
 
 
+def _tree_json(page: ThreadPage, comment: ListedRow) -> dict[str, Any]:
+    # Recursion as deep as the shown nesting (MAX_DEPTH + 1), through a module function: a
+    # self-calling closure would keep every page in a reference cycle for the cyclic GC.
+    replies = [_tree_json(page, reply) for reply in page.children.get(comment.id, ())]
+    return comment_json(
+        comment, replies, tombstone=comment.id not in page.visible, more=page.more.get(comment.id)
+    )
+
+
 def page_json(page: ThreadPage) -> dict[str, Any]:
     """Serialise one page of a thread with its nested replies."""
-
-    def tree(comment: Comment) -> dict[str, Any]:
-        replies = [tree(c) for c in page.children.get(comment.id, [])]
-        return comment_json(comment, replies, tombstone=comment.id not in page.visible)
-
     return {
         "thread": thread_json(page.site.key, page.article, page.thread, page.is_open),
-        "comments": [tree(c) for c in page.roots],
+        "comments": [_tree_json(page, root) for root in page.roots],
         "next_cursor": page.next_cursor,
         "share_targets": SHARE_TARGETS,
+    }
+
+
+def replies_json(batch: ReplyBatch) -> dict[str, Any]:
+    """Serialise a batch of replies in reading order, each with the comment it goes under."""
+    return {
+        "comments": [
+            {"anchor_id": anchor, **comment_json(row, tombstone=row.id not in batch.visible)}
+            for anchor, row in batch.replies
+        ],
+        "next_cursor": batch.next_cursor,
     }

@@ -55,9 +55,13 @@ are empty, `likes` is 0.
 **Order.** Featured comments come first, whatever the sort; then `oldest`, `newest` or
 `top` (most likes first).
 
-**Pagination.** A page holds up to `limit` top-level comments with all their replies.
-`next_cursor` is an opaque string (null on the last page): pass it as `cursor`, with the
-same `sort`, for the next page; a cursor from another sort answers 400.
+**Pagination.** A page holds up to `limit` top-level comments. Under each, at most 10
+replies are listed, in reading order (a reply, then the replies to it; siblings featured
+first, then oldest first). When there are more, the top-level comment's `more_replies`
+gives how many and a cursor: `GET /api/v1/replies` answers them 50 at a time, each with
+the `anchor_id` of the listed comment it goes under. `next_cursor` is an opaque string
+(null on the last page): pass it as `cursor`, with the same `sort`, for the next page; a
+cursor from another sort answers 400.
 """
 
 
@@ -72,6 +76,21 @@ PATHS: Json = {
             "parameters": params("site", "article", "sort", "cursor", "limit", "if_none_match"),
             "responses": {
                 "200": json_answer("The page.", "ThreadPage", {"ETag": ETAG_HEADER}),
+                "304": {"description": "Not modified.", "headers": {"ETag": ETAG_HEADER}},
+                **error_answers("validation_error", "unknown_site", "unavailable"),
+            },
+        }
+    },
+    "/api/v1/replies": {
+        "get": {
+            "operationId": "get_replies",
+            "tags": ["threads"],
+            "summary": "The next replies under a top-level comment",
+            "description": "Follows a top-level comment's `more_replies.cursor` (then this "
+            "answer's `next_cursor`). Same caching and ETag rules as the thread.",
+            "parameters": params("site", "article", "replies_cursor", "if_none_match"),
+            "responses": {
+                "200": json_answer("The replies.", "ReplyBatch", {"ETag": ETAG_HEADER}),
                 "304": {"description": "Not modified.", "headers": {"ETag": ETAG_HEADER}},
                 **error_answers("validation_error", "unknown_site", "unavailable"),
             },

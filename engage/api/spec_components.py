@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import errors
 from ..models import CommentStatus, FlagReason, Reaction, ShareNetwork
-from ..services.threads import SORTS
+from ..services.listing import SORTS
 
 Json = dict[str, Any]
 
@@ -219,8 +219,38 @@ SCHEMAS: Json = {
             "deleted": {"type": "boolean", "description": "A tombstone kept for its replies."},
             "reply_count": {**COUNT, "description": "The number of entries in `replies`."},
             "replies": {"type": "array", "items": schema_ref("Comment")},
+            "more_replies": {
+                "oneOf": [
+                    {"type": "null"},
+                    _object(
+                        {
+                            "cursor": {"type": "string", "description": "For GET /replies."},
+                            "count": {**COUNT, "description": "Replies not listed yet."},
+                        }
+                    ),
+                ],
+                "description": "On a top-level comment with more replies than listed; else null.",
+            },
         },
         description="A listed comment with its replies (see Nesting and Tombstones above).",
+    ),
+    "ReplyBatch": _object(
+        {
+            "comments": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        schema_ref("Comment"),
+                        _object(
+                            {"anchor_id": {**ID, "description": "Shown under this comment."}},
+                            additionalProperties=True,
+                        ),
+                    ]
+                },
+                "description": "In reading order; each anchor is listed already or earlier here.",
+            },
+            "next_cursor": {"type": ["string", "null"], "description": "Null after the last."},
+        }
     ),
     "ThreadPage": _object(
         {
@@ -356,6 +386,11 @@ PARAMETERS: Json = {
     "cursor": _param(
         "cursor", "query", {"type": "string", "maxLength": 200},
         "A previous page's `next_cursor`, with the same `sort`.",
+    ),
+    "replies_cursor": _param(
+        "cursor", "query", {"type": "string", "minLength": 1, "maxLength": 200},
+        "A top-level comment's `more_replies.cursor`, or a batch's `next_cursor`.",
+        required=True,
     ),
     "limit": _param(
         "limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify, request
 
-from ..services import rules, threads
+from ..models import Site, Thread
+from ..services import listing, rules, threads
 from ..services.sites import settings_of
 from ..serving.cache import HINT, CacheHint
 from ..serving.versions import site_key_token, thread_key
 from . import bp, use_site
-from .schemas import page_json, parse_articles, parse_thread_query
+from .schemas import (
+    page_json,
+    parse_articles,
+    parse_replies_query,
+    parse_thread_query,
+    replies_json,
+)
 
 
 def _public_cache(response: Response) -> None:
@@ -29,6 +36,14 @@ def _may_cache(keys: list[str], expires_at: float | None = None) -> None:
     request.environ[HINT] = CacheHint(tuple(keys), g.site_origins, expires_at)
 
 
+def _may_cache_thread(site: Site, article: str, thread: Thread | None) -> None:
+    closes = rules.closes_at(settings_of(site), thread) if thread else None
+    _may_cache(
+        [site_key_token(site.key), thread_key(site.key, article)],
+        closes.timestamp() if closes else None,
+    )
+
+
 @bp.get("/thread")
 def get_thread() -> Response:
     """Answer one page of a thread; 304 when the reader's copy is current."""
@@ -39,11 +54,26 @@ def get_thread() -> Response:
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        page = threads.read_page(site, query.article, thread, query.sort, query.cursor, query.limit)
+        page = listing.read_page(site, query.article, thread, query.sort, query.cursor, query.limit)
         response = jsonify(page_json(page))
-        closes = rules.closes_at(settings_of(site), thread) if thread else None
-        _may_cache([site_key_token(site.key), thread_key(site.key, query.article)],
-                   closes.timestamp() if closes else None)
+        _may_cache_thread(site, query.article, thread)
+    response.set_etag(etag, weak=True)
+    _public_cache(response)
+    return response
+
+
+@bp.get("/replies")
+def get_replies() -> Response:
+    """Answer the next replies under a top-level comment (its more_replies cursor)."""
+    site_key, article, cursor = parse_replies_query()
+    site = use_site(site_key)
+    thread = threads.find_thread(site, article)
+    etag = threads.etag_for(site, article, thread, "replies", cursor)
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = jsonify(replies_json(listing.read_replies(thread, cursor)))
+        _may_cache_thread(site, article, thread)
     response.set_etag(etag, weak=True)
     _public_cache(response)
     return response

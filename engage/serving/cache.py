@@ -1,6 +1,6 @@
 """The read path's fast lane: cached, pre-compressed answers served in front of Flask.
 
-GET /api/v1/thread and GET /api/v1/counts are the same for every reader. The first time one
+GET /api/v1/thread, /replies and /counts are the same for every reader. The first time one
 is asked for, Flask builds it and marks it cacheable (api/threads.py); this middleware keeps
 its bytes, gzip and brotli copies, and its ETag, under the version tokens (versions.py) of
 what it shows, read *before* Flask touched the database. Later requests are answered here,
@@ -34,7 +34,7 @@ from .versions import StoreDown, Token, VersionStore, site_key_token, thread_key
 log = logging.getLogger(__name__)
 
 HINT = "engage.cache_hint"  # environ key: the view's word that its answer may be cached
-PATHS = ("/api/v1/thread", "/api/v1/counts")
+PATHS = ("/api/v1/thread", "/api/v1/replies", "/api/v1/counts")
 _PER_REQUEST = {"x-request-id", "access-control-allow-origin", "access-control-expose-headers",
                 "content-length", "content-encoding", "set-cookie", "date", "vary",
                 "strict-transport-security"}
@@ -76,7 +76,8 @@ def request_keys(path: str, query: str) -> tuple[str, ...] | None:
         return None
     site = sites[0]
     articles = [v for k, v in params if k == "article"]
-    if not articles or (path == "/api/v1/thread" and len(articles) != 1) or len(articles) > 100:
+    single = path != "/api/v1/counts"  # a thread page or a batch of replies: one article
+    if not articles or (single and len(articles) != 1) or len(articles) > 100:
         return None
     normalized = [article_id(a) for a in articles]
     if any(a is None for a in normalized):

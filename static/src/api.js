@@ -37,6 +37,8 @@ export function client(base, site) {
       call("GET", "/thread", {
         query: [["site", site], ["article", article], ["sort", sort], ...(cursor ? [["cursor", cursor]] : [])],
       }),
+    replies: (article, cursor) =>
+      call("GET", "/replies", { query: [["site", site], ["article", article], ["cursor", cursor]] }),
     counts: (articles) => call("GET", "/counts", { query: [["site", site], ...articles.map((a) => ["article", a])] }),
     formToken: () => call("GET", "/form-token", { query: [["site", site]] }),
     post: (body) => call("POST", "/comments", { body: { site, ...body } }),

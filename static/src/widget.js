@@ -162,8 +162,9 @@ export function mountThread(container, api) {
     const item = h("li", { class: "comment", "data-comment-id": comment.id });
     const replies = h("ol", { class: "replies" });
     for (const reply of comment.replies || []) replies.append(renderComment(reply));
+    const moreReplies = comment.more_replies ? moreRepliesButton(item, comment.more_replies) : null;
     if (comment.deleted) {
-      append(item, [h("p", { class: "tombstone" }, t.deleted), replies]);
+      append(item, [h("p", { class: "tombstone", tabindex: "-1" }, t.deleted), replies, moreReplies]);
       return item;
     }
     const nameId = `engage-a-${++uid}`;
@@ -224,8 +225,41 @@ export function mountThread(container, api) {
           comment.featured ? h("span", { class: "badge star" }, t.featured) : null,
           h("span", { class: "muted" }, timeLink(comment), edited), badges),
         body, actions, slot),
-      replies]);
+      replies, moreReplies]);
     return item;
+  }
+
+  // A page lists the first replies under each comment; the rest come in batches, each reply
+  // with the comment it goes under (its anchor), in reading order.
+  function moreRepliesButton(item, { cursor, count }) {
+    let left = count;
+    const more = h("button", { type: "button", class: "link more-replies", onclick: async () => {
+      more.disabled = true;
+      const answer = await api.replies(ref.article, cursor);
+      more.disabled = false;
+      if (!answer.ok) {
+        announce(errorMessage(answer.error));
+        return;
+      }
+      const added = [];
+      for (const reply of answer.data.comments) {
+        left -= 1;
+        if (shown.has(reply.id)) continue;
+        const anchor = reply.anchor_id === Number(item.dataset.commentId)
+          ? item : item.querySelector(`[data-comment-id="${reply.anchor_id}"]`);
+        const list = anchor && anchor.querySelector(":scope > .replies");
+        if (!list) continue;
+        const node = renderComment(reply);
+        list.append(node);
+        added.push(node);
+      }
+      cursor = answer.data.next_cursor;
+      if (cursor && left > 0) more.textContent = t.moreReplies(left);
+      else more.remove();
+      // The button may be gone: keep the keyboard where the reading goes on.
+      if (added.length) added[0].querySelector("article, .tombstone")?.focus();
+    } }, t.moreReplies(count));
+    return more;
   }
 
   function showBody(body, html) {
@@ -280,8 +314,9 @@ export function mountThread(container, api) {
       const answer = await api.remove(comment.id, edits.get(comment.id)?.token);
       if (!answer.ok) return clear(panel.slot, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
       edits.drop(comment.id);
-      const replies = item.querySelector(".replies");
-      if (replies && replies.children.length) clear(item, h("p", { class: "tombstone", tabindex: "-1" }, t.deleted), replies);
+      const replies = item.querySelector(":scope > .replies");
+      const moreReplies = item.querySelector(":scope > .more-replies");
+      if (replies && (replies.children.length || moreReplies)) clear(item, h("p", { class: "tombstone", tabindex: "-1" }, t.deleted), replies, moreReplies);
       else item.remove();
       announce(t.removed);
       if (!pending) setCount((state.thread.comment_count = Math.max(0, state.thread.comment_count - 1)));

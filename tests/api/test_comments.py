@@ -63,6 +63,7 @@ def test_post_comment_answer_has_no_private_fields(client, site):
         "deleted",
         "reply_count",
         "replies",
+        "more_replies",
     }
 
 

@@ -8,8 +8,18 @@ import pytest
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.models import ArticleReaction, Comment, CommentLike, CommentStatus, Flag, Share, Thread
+from engage.models import (
+    ArticleReaction,
+    Comment,
+    CommentLike,
+    CommentStatus,
+    Flag,
+    Share,
+    Site,
+    Thread,
+)
 from tests.browser.conftest import screenshot
+from tests.factories import make_comment, make_thread
 
 pytestmark = pytest.mark.browser
 
@@ -164,6 +174,33 @@ def test_reply_edit_and_delete_work_end_to_end(page, servers):
     page.reload()
     page.locator(W + ".tombstone").wait_for()
     assert "corrigée" in page.locator(W + "li.comment").first.inner_text()
+
+
+def test_more_replies_button_shows_the_rest_under_the_right_comments(page, servers):
+    site = db.session.scalar(select(Site))
+    thread = make_thread(site, ARTICLE)
+    top = make_comment(thread, body="Le sujet")
+    replies = [make_comment(thread, parent=top, body=f"Réponse n°{i}") for i in range(14)]
+    reply = replies[-1]
+    answer = make_comment(thread, parent=reply, body="Réponse à la dernière")
+    db.session.commit()
+    open_article(page, servers)
+    first = page.locator(W + "li.comment").first
+    first.wait_for()
+    assert first.locator(".replies li.comment").count() == 10
+
+    more = first.locator("button.more-replies")
+    assert more.inner_text() == "Afficher 5 autres réponses"
+    more.click()
+    last = first.locator(f'[data-comment-id="{answer.id}"]')
+    last.wait_for()
+
+    assert first.locator(":scope > .replies > li.comment").count() == 14
+    assert last.locator("xpath=../..").get_attribute("data-comment-id") == str(reply.id)
+    assert first.locator("button.more-replies").count() == 0
+    focused = page.evaluate("document.querySelector('#engage-thread').shadowRoot.activeElement"
+                            ".closest('li').dataset.commentId")
+    assert int(focused) == replies[10].id  # the keyboard goes on where the reading does
 
 
 def test_reaction_like_and_share_are_counted(page, servers):
