@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -175,9 +176,19 @@ class Comment(Model):
     """A reader's comment or reply; body_html is rendered once, when it is written."""
 
     __table_args__ = (
-        # The read path: one page of a thread's top-level comments, then their descendants.
-        Index("ix_comment_thread_listing", "thread_id", "parent_id", "status", "featured", "id"),
+        # A thread's comments (joins from threads, cascades); a page of top-level comments has
+        # its own partial indexes below, and their replies are found by root.
+        Index("ix_comment_thread_id", "thread_id"),
         Index("ix_comment_root_id", "root_id"),
+        # Deleting a comment (or its thread, or its site) finds its replies by this: without
+        # it, each cascade step scans the table. Partial, so that no planner takes it for
+        # "all top-level comments" (parent_id IS NULL) instead of a thread's roots index.
+        Index(
+            "ix_comment_parent_id",
+            "parent_id",
+            postgresql_where=text("parent_id IS NOT NULL"),
+            sqlite_where=text("parent_id IS NOT NULL"),
+        ),
         CheckConstraint("like_count >= 0", name="like_count_nonnegative"),
     )
 
@@ -203,10 +214,32 @@ class Comment(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column()
     # Keyed hashes (engage.identity), never the raw values.
-    reader_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    reader_hash: Mapped[str | None] = mapped_column(String(64))
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
 
     thread: Mapped[Thread] = relationship(lazy="raise_on_sql")
+
+
+# A page of top-level comments in each sort (services/listing.py), as partial indexes of the
+# top-level rows: the database walks one in order and stops after the page, where the
+# listing index above would read every top-level row of a big thread and sort them.
+_TOP_LEVEL = Comment.parent_id.is_(None)
+for _name, _order in (
+    ("oldest", (Comment.featured.desc(), Comment.id)),
+    ("newest", (Comment.featured.desc(), Comment.id.desc())),
+    ("top", (Comment.featured.desc(), Comment.like_count.desc(), Comment.id)),
+):
+    Index(
+        f"ix_comment_roots_{_name}",
+        Comment.thread_id,
+        *_order,
+        postgresql_where=_TOP_LEVEL,
+        sqlite_where=_TOP_LEVEL,
+    )
+# The same sender's recent comments (the duplicate check, services/spam.py), and lookups by
+# sender alone (bans, erasure), which use the leading column.
+Index("ix_comment_reader_hash_created_at", Comment.reader_hash, Comment.created_at)
+Index("ix_comment_ip_hash_created_at", Comment.ip_hash, Comment.created_at)
 
 
 class CommentLike(Model):
