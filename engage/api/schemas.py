@@ -355,7 +355,13 @@ def parse_articles() -> list[tuple[str, str]]:
 
 
 def iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    """Return a time as the contract writes it: UTC, to the second, with a Z."""
+    if value is None:
+        return None
+    if value.utcoffset():  # stored times are UTC already (UTCDateTime): no conversion
+        value = value.astimezone(dt.UTC)
+    # isoformat is several times faster than strftime, which a page calls twice per comment.
+    return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def comment_json(

@@ -87,11 +87,11 @@ def get_counts() -> Response:
     found = threads.counts_for(site, [stored for _, stored in articles])
     counts = {}
     for asked, stored in articles:
-        thread = found.get(stored)
+        totals = found.get(stored, threads.NO_TOTALS)
         counts[asked] = {
-            "comments": thread.comment_count if thread else 0,
-            "reactions": sum(thread.reactions.values()) if thread else 0,
-            "shares": sum(thread.shares.values()) if thread else 0,
+            "comments": totals.comments,
+            "reactions": totals.reactions,
+            "shares": totals.shares,
         }
     response = jsonify({"counts": counts})
     stored_articles = dict.fromkeys(stored for _, stored in articles)

@@ -10,13 +10,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..errors import ForbiddenOrigin, NotFound
 from ..extensions import db
-from ..models import Comment, Site, Thread
+from ..models import Comment, Reaction, ShareNetwork, Site, Thread
 from ..serving.cache import note_change
 from ..serving.versions import thread_key
 from . import rules
@@ -134,11 +134,33 @@ def etag_for(site: Site, article: str, thread: Thread | None, *query: Any) -> st
     return digest[:32]
 
 
-def counts_for(site: Site, articles: Sequence[str]) -> dict[str, Thread]:
-    """Return the existing threads among these articles, by article, in one query."""
+@dataclasses.dataclass(frozen=True)
+class Totals:
+    """An article's public totals, as the counts answer shows them."""
+
+    comments: int
+    reactions: int
+    shares: int
+
+
+NO_TOTALS = Totals(0, 0, 0)
+
+# The sums are made by the database: no Thread object is built for a listing page's counts.
+_TOTALS = select(
+    Thread.article,
+    Thread.comment_count,
+    sum((getattr(Thread, f"reactions_{r.value}") for r in Reaction), literal(0)),
+    sum((getattr(Thread, f"shares_{n.value}") for n in ShareNetwork), literal(0)),
+).where(
+    Thread.site_id == bindparam("site_id"),
+    Thread.article.in_(bindparam("articles", expanding=True)),
+)
+
+
+def counts_for(site: Site, articles: Sequence[str]) -> dict[str, Totals]:
+    """Return the totals of the existing threads among these articles, by article, in one
+    query."""
     if not articles:
         return {}
-    threads = db.session.scalars(
-        select(Thread).where(Thread.site_id == site.id, Thread.article.in_(set(articles)))
-    )
-    return {t.article: t for t in threads}
+    rows = db.session.execute(_TOTALS, {"site_id": site.id, "articles": list(set(articles))})
+    return {article: Totals(*totals) for article, *totals in rows}
