@@ -70,6 +70,8 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     # SQLite leaves foreign keys off by default; WAL lets readers work while a comment is written.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # No fsync per commit (WAL stays uncorruptible; a power cut may lose the last commits).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     # The lock wait (busy timeout) is the connect `timeout` that engage/database.py sets.
     cursor.close()
 

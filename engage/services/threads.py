@@ -45,11 +45,14 @@ def get_comment(comment_id: int) -> Comment:
     return comment
 
 
+_THREAD_BY_ARTICLE = select(Thread).where(
+    Thread.site_id == bindparam("site_id"), Thread.article == bindparam("article")
+)
+
+
 def find_thread(site: Site, article: str) -> Thread | None:
     """Return the site's thread for an article, or None."""
-    return db.session.scalar(
-        select(Thread).where(Thread.site_id == site.id, Thread.article == article)
-    )
+    return db.session.scalar(_THREAD_BY_ARTICLE, {"site_id": site.id, "article": article})
 
 
 def resolve_thread(site: Site, ref: ArticleRef, *, fill_title: bool = False) -> Thread:

@@ -411,3 +411,15 @@ def test_delete_comment_with_bad_token_keeps_it(client, site):
 
     assert_error(response, 403, "bad_token")
     assert get_thread(client).get_json()["thread"]["comment_count"] == 1
+
+
+def test_post_comment_sends_a_fixed_number_of_statements(client, site, count_queries):
+    post_comment(client)  # the article's thread now exists
+    db.session.commit()
+    before = count_queries.count
+
+    assert post_comment(client, body="Un deuxième avis « posé »").status_code == 201
+
+    # The site, the thread, a ban in force, a duplicate, the insert, the thread's counters.
+    statements = [s.split()[0] for s in count_queries.statements[before:]]
+    assert statements == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
