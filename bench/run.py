@@ -9,6 +9,14 @@ driven by wrk (a Python load generator when wrk is missing) at 50 connections, o
 other, alternating which goes first, --repeat times. It prints medians with [min-max] ranges:
 requests per second, p50 and p99 latency, and the ratio to the baseline. PostgreSQL runs
 use ENGAGE_BENCH_DATABASE_URL (default: the local server) and ENGAGE_BENCH_REDIS_URL.
+
+python3 bench/run.py --scale measures something else (bench/scale.py): on a fresh PostgreSQL
+database it bulk-loads 1,000,000 comments over 20,000 articles with COPY (one article holds
+10,000), starts engage serve with Redis, and prints the single-request p50 and p90 of one
+client, one request after the other: pages 1 and 20 of the big thread, counts for 100 articles
+and a comment post, with the read cache off (the database path) and on, next to their targets,
+then the PostgreSQL plans of those reads. --backend, --duration, --repeat and --connections do
+not apply; ENGAGE_BENCH_SCALE_REDIS_URL picks its Redis (default db 13, flushed).
 """
 
 from __future__ import annotations
@@ -274,8 +282,9 @@ def measure(label: str, database_url: str, redis_url: str | None,
             args: argparse.Namespace) -> list[str]:
     root = Path(tempfile.mkdtemp(prefix="engage-bench-"))
     load = wrk if shutil.which("wrk") else python_load
+    cases = {name: case for name, case in CASES.items() if args.only in name}
     results: dict[str, dict[str, list[dict]]] = {name: {"engage": [], "baseline": []}
-                                                 for name in CASES}
+                                                 for name in cases}
     try:
         seed(database_url)
         from engage.serving.settings import pick
@@ -290,12 +299,12 @@ def measure(label: str, database_url: str, redis_url: str | None,
             with baseline as base:
                 # Warm both up (caches filled, pools open, code paths hot); not recorded.
                 warm = argparse.Namespace(**{**vars(args), "duration": 2})
-                for case in CASES.values():
+                for case in cases.values():
                     etag = answers["thread"]["etag"] if case.get("etag") else None
                     for server in (engage, base):
                         load(server.base, case, etag, warm)
                 for repeat in range(args.repeat):
-                    for name, case in CASES.items():
+                    for name, case in cases.items():
                         etag = answers["thread"]["etag"] if case.get("etag") else None
                         order = [("engage", engage), ("baseline", base)]
                         for who, server in order if repeat % 2 == 0 else order[::-1]:
@@ -359,9 +368,18 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--only", default="",
+                        help="run only the cases whose name contains this text (e.g. 'post')")
+    parser.add_argument("--scale", action="store_true",
+                        help="single-request latency on 1 M comments (PostgreSQL); see above")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}")
+    if args.scale:
+        import scale
+
+        scale.main(args)
+        return
     print(widget_sizes())
     lines: list[str] = []
     if args.backend in ("sqlite", "both"):
