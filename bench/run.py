@@ -144,7 +144,9 @@ def engage_server(database_url: str, redis_url: str | None, root: Path) -> Serve
                 "PYTHONPATH": str(REPO),
                 # Limits stay on (their cost is part of a write), just out of reach.
                 "ENGAGE_LIMIT_COMMENTS": "100000000 per minute",
-                "ENGAGE_LIMIT_ENGAGEMENT": "100000000 per minute"})
+                "ENGAGE_LIMIT_ENGAGEMENT": "100000000 per minute",
+                # post.lua writes as many readers, each behind its own X-Forwarded-For.
+                "ENGAGE_TRUSTED_PROXIES": "1"})
     if redis_url:
         env["ENGAGE_REDIS_URL"] = redis_url
     argv = [sys.executable, "-c", "from engage.cli import main; main()", "serve",

@@ -191,6 +191,8 @@ def test_more_replies_button_shows_the_rest_under_the_right_comments(page, serve
 
     more = first.locator("button.more-replies")
     assert more.inner_text() == "Afficher 5 autres réponses"
+    more.scroll_into_view_if_needed()
+    screenshot(page, "more-replies-fr")
     more.click()
     last = first.locator(f'[data-comment-id="{answer.id}"]')
     last.wait_for()
