@@ -217,9 +217,10 @@ _CONTENT = select(*LISTED).where(Comment.id.in_(bindparam("ids", expanding=True)
 
 def _reading_order(
     roots: Iterable[tuple[int, bool]], shapes: Sequence[ListedRow]
-) -> tuple[dict[int, list[tuple[int, int]]], set[int]]:
-    """Return, per top-level id, its listed replies as (anchor, id) in reading order, and the
-    ids shown with content; roots are (id, approved) pairs.
+) -> tuple[dict[int, list[tuple[int, int]]], set[int], dict[int, list[int]]]:
+    """Return, per top-level id, its listed replies as (anchor, id) in reading order; the ids
+    shown with content; and every reply by the comment it is shown under. Roots are
+    (id, approved) pairs.
 
     Linear in the number of replies whatever their depth: anchors are found once per reply
     (memoised climbs), and the pruning walks the tree with an explicit stack.
@@ -256,7 +257,24 @@ def _reading_order(
             order.append((above, node))
             walk.extend((node, c) for c in reversed(children.get(node, ())) if c in listed)
         ordered[root_id] = order
-    return ordered, visible
+    return ordered, visible, children
+
+
+def _position_among_listed(
+    root_id: int, reply_id: int, children: dict[int, list[int]], listed: list[int]
+) -> int | None:
+    """How many listed replies come before reply_id in reading order, counting it when listed;
+    None when reply_id is not below root_id at all. Hidden replies keep their place here."""
+    wanted = set(listed)
+    count = 0
+    walk = list(reversed(children.get(root_id, ())))
+    while walk:
+        node = walk.pop()
+        count += node in wanted
+        if node == reply_id:
+            return count
+        walk.extend(reversed(children.get(node, ())))
+    return None
 
 
 def _anchor_of(
@@ -312,14 +330,16 @@ def read_page(
     roots = roots[:limit]
 
     shapes = _rows(_SHAPES, {"roots": [r.id for r in roots]}) if roots else []
-    ordered, visible = _reading_order(((r.id, r.status == APPROVED) for r in roots), shapes)
+    ordered, _, _ = _reading_order(((r.id, r.status == APPROVED) for r in roots), shapes)
     shown = {root_id: order[:REPLIES_PER_COMMENT] for root_id, order in ordered.items()}
     content = _contents([reply for order in shown.values() for _, reply in order])
+    visible = _approved(roots, content.values())
     children: dict[int, list[ListedRow]] = {}
     more: dict[int, MoreReplies] = {}
     for root_id, order in shown.items():
         for above, reply in order:
-            children.setdefault(above, []).append(content[reply])
+            if reply in content:  # gone since the tree was read: nothing to show
+                children.setdefault(above, []).append(content[reply])
         if len(ordered[root_id]) > len(order):
             more[root_id] = MoreReplies(
                 replies_cursor(root_id, order[-1][1], len(order)),
@@ -344,12 +364,21 @@ def read_replies(thread: Thread | None, cursor: str) -> ReplyBatch:
     if root is None:
         return ReplyBatch([], set(), None)
     shapes = _rows(_SHAPES, {"roots": [root_id]})
-    ordered, visible = _reading_order([(root_id, root.status == APPROVED)], shapes)
+    ordered, _, children = _reading_order([(root_id, root.status == APPROVED)], shapes)
     order = ordered[root_id]
-    # Continue after the last reply the reader has; if it is no longer listed, by position.
-    start = next((n + 1 for n, (_, reply) in enumerate(order) if reply == last_id), offset)
+    # Continue after the last reply the reader has, where it stands in the tree even if it was
+    # hidden since (its row stays); by the count already listed if it is gone altogether.
+    start = _position_among_listed(root_id, last_id, children, [r for _, r in order])
+    start = offset if start is None else start
     batch = order[start : start + REPLIES_PER_BATCH]
     content = _contents([reply for _, reply in batch])
     end = start + len(batch)
     next_cursor = replies_cursor(root_id, batch[-1][1], end) if batch and end < len(order) else None
-    return ReplyBatch([(above, content[reply]) for above, reply in batch], visible, next_cursor)
+    replies = [(above, content[reply]) for above, reply in batch if reply in content]
+    return ReplyBatch(replies, _approved([], content.values()), next_cursor)
+
+
+def _approved(*groups: Iterable[ListedRow]) -> set[int]:
+    # Shown with content or as a tombstone by the status of the rows whose content is shown,
+    # not of the earlier tree query: a reply hidden in between must not show its author.
+    return {row.id for group in groups for row in group if row.status == APPROVED}

@@ -109,7 +109,7 @@ def site_key_of(site_id: int) -> str:
 
 
 # Bump when the thread answer's shape changes, so caches drop copies of the old shape.
-ANSWER_VERSION = 2
+ANSWER_VERSION = 3
 
 
 def is_open(site: Site, thread: Thread | None) -> bool:

@@ -102,6 +102,14 @@ class RedisVersions:
         self._lock = threading.Lock()
         self._local = threading.local()
 
+    def _thread_connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            # Made like the pool's, outside its count: the pool's limit is for its own.
+            pool = self._client.connection_pool
+            connection = self._local.connection = pool.connection_class(**pool.connection_kwargs)
+        return connection
+
     def _call(self, action: Any) -> Any:
         import redis
 
@@ -120,19 +128,25 @@ class RedisVersions:
         names = [self.EPOCH, *(f"engage:v:{key}" for key in keys)]
 
         def read() -> Any:
+            import redis
+
             # Every cached read asks this: on the thread's own connection, straight to the
             # socket. The client's pool would check the connection out and in (a lock and a
             # readiness syscall) and wrap the call in retries: twice the CPU of the MGET itself.
-            connection = getattr(self._local, "connection", None)
-            if connection is None:
-                connection = self._local.connection = self._client.connection_pool.make_connection()
-            try:
-                connection.send_command("MGET", *names)
-                return connection.read_response()
-            except BaseException:
-                connection.disconnect()  # half a conversation: start the next one afresh
-                self._local.connection = None
-                raise
+            connection = self._thread_connection()
+            for attempt in (1, 2):
+                try:
+                    connection.send_command("MGET", *names)
+                    return connection.read_response()
+                except redis.ConnectionError:
+                    # Closed by Redis (idle timeout, restart): once more on a new socket. A
+                    # timeout is not retried: a frozen Redis must cost one short wait.
+                    connection.disconnect()
+                    if attempt == 2:
+                        raise
+                except BaseException:
+                    connection.disconnect()  # half a conversation: start the next one afresh
+                    raise
 
         return tuple(self._call(read))
 

@@ -233,10 +233,15 @@ export function mountThread(container, api) {
   // with the comment it goes under (its anchor), in reading order.
   function moreRepliesButton(item, { cursor, count }) {
     let left = count;
+    let busy = false; // not `disabled`: a disabled button would drop the keyboard focus
     const more = h("button", { type: "button", class: "link more-replies", onclick: async () => {
-      more.disabled = true;
+      if (busy) return;
+      busy = true;
+      more.setAttribute("aria-disabled", "true");
       const answer = await api.replies(ref.article, cursor);
-      more.disabled = false;
+      busy = false;
+      more.removeAttribute("aria-disabled");
+      if (!item.isConnected) return; // the thread was redrawn (another sort) meanwhile
       if (!answer.ok) {
         announce(errorMessage(answer.error));
         return;
@@ -244,7 +249,7 @@ export function mountThread(container, api) {
       const added = [];
       for (const reply of answer.data.comments) {
         left -= 1;
-        if (shown.has(reply.id)) continue;
+        if (item.querySelector(`[data-comment-id="${reply.id}"]`)) continue;
         const anchor = reply.anchor_id === Number(item.dataset.commentId)
           ? item : item.querySelector(`[data-comment-id="${reply.anchor_id}"]`);
         const list = anchor && anchor.querySelector(":scope > .replies");
@@ -254,10 +259,12 @@ export function mountThread(container, api) {
         added.push(node);
       }
       cursor = answer.data.next_cursor;
-      if (cursor && left > 0) more.textContent = t.moreReplies(left);
+      // The cursor decides: replies posted since the page loaded make the count an estimate.
+      if (cursor) more.textContent = t.moreReplies(Math.max(left, 1));
       else more.remove();
-      // The button may be gone: keep the keyboard where the reading goes on.
+      // Keep the keyboard where the reading goes on, even when the button is gone.
       if (added.length) added[0].querySelector("article, .tombstone")?.focus();
+      else if (!cursor) item.querySelector("article, .tombstone")?.focus();
     } }, t.moreReplies(count));
     return more;
   }

@@ -134,7 +134,7 @@ def test_reading_order_is_linear_for_a_very_deep_chain():
     row = collections.namedtuple("row", "id parent_id depth status root_id")
     shapes = [row(n, n - 1, n, CommentStatus.APPROVED, 0) for n in range(1, 20_001)]
 
-    ordered, visible = listing._reading_order([(0, True)], shapes)
+    ordered, visible, _ = listing._reading_order([(0, True)], shapes)
 
     assert len(ordered[0]) == 20_000 and len(visible) == 20_001
     assert ordered[0][:6] == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 6)]
@@ -147,6 +147,20 @@ def test_replies_continue_after_the_last_listed_even_when_one_was_removed(client
     db.session.commit()
     (listed,) = get_thread(client).get_json()["comments"]
     replies[0].status = CommentStatus.REJECTED  # a moderator removes one already read
+    db.session.commit()
+
+    rest, _ = follow(client, listed["more_replies"]["cursor"])
+
+    assert [reply for _, reply in rest] == [r.id for r in replies[PER_COMMENT:]]
+
+
+@pytest.mark.parametrize("status", [CommentStatus.REJECTED, CommentStatus.DELETED])
+def test_replies_continue_when_the_last_listed_one_was_hidden(client, thread, status):
+    top = make_comment(thread)
+    replies = [make_comment(thread, parent=top, body=f"n°{i}") for i in range(PER_COMMENT + 5)]
+    db.session.commit()
+    (listed,) = get_thread(client).get_json()["comments"]
+    replies[PER_COMMENT - 1].status = status  # the last one the reader has
     db.session.commit()
 
     rest, _ = follow(client, listed["more_replies"]["cursor"])

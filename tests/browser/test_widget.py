@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -203,6 +204,38 @@ def test_more_replies_button_shows_the_rest_under_the_right_comments(page, serve
     focused = page.evaluate("document.querySelector('#engage-thread').shadowRoot.activeElement"
                             ".closest('li').dataset.commentId")
     assert int(focused) == replies[10].id  # the keyboard goes on where the reading does
+
+
+def test_more_replies_that_fail_keep_the_focus_and_say_why(page, servers):
+    site = db.session.scalar(select(Site))
+    thread = make_thread(site, ARTICLE)
+    top = make_comment(thread, body="Le sujet")
+    for i in range(12):
+        make_comment(thread, parent=top, body=f"Réponse n°{i}")
+    db.session.commit()
+    failures = []
+
+    def unavailable(route):
+        failures.append(route.request.url)
+        route.fulfill(status=503, content_type="application/json", body=json.dumps(
+            {"error": {"code": "unavailable", "message": "Down.", "fields": {}}}))
+
+    page.expected_problems.append("status of 503")
+    open_article(page, servers)
+    page.route("**/api/v1/replies**", unavailable)
+    more = page.locator(W + "button.more-replies")
+    more.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#engage-thread').shadowRoot"
+                           ".querySelector('[role=status]').textContent.length > 0")
+
+    assert failures and "Le service ne répond pas" in page.locator(W + "[role=status]").inner_text()
+    assert page.evaluate("document.querySelector('#engage-thread').shadowRoot.activeElement"
+                         ".classList.contains('more-replies')")
+    page.unroute("**/api/v1/replies**")
+    page.keyboard.press("Enter")  # once more, now that it answers
+    page.locator(W + ".replies li.comment >> nth=11").wait_for()
+    assert page.locator(W + "button.more-replies").count() == 0
 
 
 def test_reaction_like_and_share_are_counted(page, servers):

@@ -29,20 +29,20 @@ ROOTS: dict[str, list[str | sa.TextClause]] = {
 
 
 def upgrade():
+    # if_not_exists: on a big table an operator builds them beforehand, CONCURRENTLY (README).
     for name, columns in ROOTS.items():
         op.create_index(name, 'comment', columns, unique=False, if_not_exists=True,
                         postgresql_where=TOP_LEVEL, sqlite_where=TOP_LEVEL)
-    with op.batch_alter_table('comment', schema=None) as batch_op:
-        batch_op.drop_index('ix_comment_thread_listing')
-        batch_op.create_index('ix_comment_thread_id', ['thread_id'], unique=False)
-        batch_op.create_index('ix_comment_parent_id', ['parent_id'], unique=False,
-                              postgresql_where=REPLIES, sqlite_where=REPLIES)
-        batch_op.drop_index('ix_comment_reader_hash')
-        batch_op.drop_index('ix_comment_ip_hash')
-        batch_op.create_index('ix_comment_reader_hash_created_at', ['reader_hash', 'created_at'],
-                              unique=False)
-        batch_op.create_index('ix_comment_ip_hash_created_at', ['ip_hash', 'created_at'],
-                              unique=False)
+    op.create_index('ix_comment_thread_id', 'comment', ['thread_id'], unique=False,
+                    if_not_exists=True)
+    op.create_index('ix_comment_parent_id', 'comment', ['parent_id'], unique=False,
+                    if_not_exists=True, postgresql_where=REPLIES, sqlite_where=REPLIES)
+    op.create_index('ix_comment_reader_hash_created_at', 'comment',
+                    ['reader_hash', 'created_at'], unique=False, if_not_exists=True)
+    op.create_index('ix_comment_ip_hash_created_at', 'comment', ['ip_hash', 'created_at'],
+                    unique=False, if_not_exists=True)
+    for name in ('ix_comment_thread_listing', 'ix_comment_reader_hash', 'ix_comment_ip_hash'):
+        op.drop_index(name, table_name='comment', if_exists=True)
 
 
 def downgrade():
