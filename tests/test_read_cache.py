@@ -9,6 +9,7 @@ import uuid
 
 import brotli
 import pytest
+from sqlalchemy import event
 
 from engage.extensions import db
 from engage.models import CommentStatus
@@ -411,3 +412,24 @@ def test_no_stale_answer_survives_concurrent_writes_on_another_worker(two_worker
     assert errors == []
     with two_workers[0].app_context():
         assert sorted(ids(read(two_workers[0].test_client(), limit=100))) == sorted(acknowledged)
+
+
+def test_a_worker_first_asked_to_revalidate_keeps_the_answer(two_workers):
+    # After a write, readers' browsers come back with If-None-Match: a worker that only ever
+    # sees revalidations must still keep the body, or each one would cost a database read.
+    first, second = (app.test_client() for app in two_workers)
+    with two_workers[0].app_context():
+        etag = read(first).headers["ETag"]
+    with two_workers[1].app_context():
+        revalidated = read(second, {"If-None-Match": etag})
+        assert revalidated.status_code == 304 and revalidated.headers["ETag"] == etag
+        statements: list[str] = []
+        listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert read(second, {"If-None-Match": etag}).status_code == 304
+            full = read(second)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert full.status_code == 200 and full.json["comments"] == []
+        assert statements == []

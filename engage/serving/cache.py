@@ -187,14 +187,20 @@ class CachedReads:
             captured.update(status=status, headers=headers, exc_info=exc_info)
             return lambda data: None  # the legacy write() callable: Flask never uses it
 
-        result = self.app(environ, capture)
+        # Built unconditionally: a worker whose first request for a thread is a revalidation
+        # (readers' browsers send If-None-Match after every write) must still keep the body,
+        # or each of its revalidations would go on costing a database read. The entry then
+        # answers this very request with its 304.
+        build_environ = {k: v for k, v in environ.items()
+                         if k not in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")}
+        result = self.app(build_environ, capture)
         try:
             body = b"".join(result)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        hint: CacheHint | None = environ.get(HINT)
+        hint: CacheHint | None = build_environ.get(HINT)
         status, headers = captured["status"], captured["headers"]
         if hint is None or not status.startswith("200") or hint.keys != keys:
             start_response(status, headers, captured["exc_info"])
