@@ -1,17 +1,49 @@
 """The read cache's version tokens in Redis (engage/serving/versions.py): a dropped or
-stale connection costs one reconnect, never the cache."""
+stale connection costs one reconnect, never the cache; tokens known in memory are used only
+while Redis tells of every change, so a change made anywhere shows in the very next read."""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import pytest
 import redis
 
 from engage.serving.versions import RedisVersions, StoreDown
 
+KEYS = ["t:site\x00article"]
 
-def versions_on(redis_url):
+
+def versions_on(redis_url, *, track=True):
     client = redis.Redis.from_url(redis_url, socket_timeout=0.25, health_check_interval=0)
-    return RedisVersions(client), client
+    return RedisVersions(client, track=track), client
+
+
+def wait_for(predicate, what, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+class CountingMget:
+    """Counts the round trips a store makes for tokens (its MGETs)."""
+
+    def __init__(self, versions):
+        self.calls = 0
+        self._mget = versions._mget
+        versions._mget = self
+
+    def __call__(self, names):
+        self.calls += 1
+        return self._mget(names)
+
+
+def trusted(versions):
+    """Read once so the listener runs, and say whether known tokens are in use yet."""
+    versions.tokens(KEYS)
+    return versions.invalidations.stamp() is not None
 
 
 def kill_connections_of(client, name):
@@ -22,8 +54,11 @@ def kill_connections_of(client, name):
     return killed
 
 
+# --- the round trip (the path when no token is known) --------------------------------------
+
+
 def test_tokens_survive_their_connection_being_closed_by_redis(redis_url):
-    versions, admin = versions_on(redis_url)
+    versions, admin = versions_on(redis_url, track=False)
     versions._thread_connection().client_name = "engage-versions-test"
     versions.bump(["t:site:article"])
     first = versions.tokens(["t:site:article"])
@@ -34,7 +69,7 @@ def test_tokens_survive_their_connection_being_closed_by_redis(redis_url):
 
 
 def test_tokens_come_from_one_connection_per_thread_outside_the_pool(redis_url):
-    versions, client = versions_on(redis_url)
+    versions, client = versions_on(redis_url, track=False)
     for _ in range(20):
         versions.tokens(["t:site:article"])
 
@@ -49,3 +84,106 @@ def test_tokens_of_an_unreachable_redis_say_store_down_quickly():
 
     with pytest.raises(StoreDown):
         versions.tokens(["t:site:article"])
+
+
+# --- tokens known in memory, kept current by Redis's invalidations ---------------------------
+
+
+def test_known_tokens_cost_no_round_trip(redis_url):
+    versions, _ = versions_on(redis_url)
+    wait_for(lambda: trusted(versions), "the listener trusted")
+    first = versions.tokens(KEYS)
+    mgets = CountingMget(versions)
+
+    reads = [versions.tokens(KEYS) for _ in range(2000)]
+
+    assert set(reads) == {first}
+    assert mgets.calls < 20  # only while a PONG sits unread on the listener's socket
+
+
+def test_a_change_made_elsewhere_shows_in_the_very_next_read(redis_url):
+    reader, _ = versions_on(redis_url)
+    writer, _ = versions_on(redis_url, track=False)  # another process, another host
+    wait_for(lambda: trusted(reader), "the listener trusted")
+    mgets = CountingMget(reader)
+
+    for _ in range(300):
+        before = reader.tokens(KEYS)
+        writer.bump(KEYS)
+        assert reader.tokens(KEYS) != before
+        reader.tokens(KEYS)
+
+    assert mgets.calls < 2 * 300  # the reads after each first one came from memory
+
+
+def test_changes_from_many_threads_are_never_missed(redis_url):
+    reader, _ = versions_on(redis_url)
+    wait_for(lambda: trusted(reader), "the listener trusted")
+    errors = []
+    done = threading.Event()
+
+    def hammer():
+        while not done.is_set():
+            reader.tokens(KEYS)
+
+    def write(n):
+        writer, _ = versions_on(redis_url, track=False)
+        for _ in range(100):
+            writer.bump(KEYS)
+            current = writer._mget([writer.EPOCH, f"engage:v:{KEYS[0]}"])
+            seen = reader.tokens(KEYS)
+            # Tokens are random, never the same twice: the one this bump replaced is stale.
+            if seen == previous.get(n):
+                errors.append(seen)
+            previous[n] = current
+
+    previous = {}
+    hammers = [threading.Thread(target=hammer) for _ in range(4)]
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    for thread in hammers + writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    for thread in hammers:
+        thread.join()
+    assert errors == []
+
+
+def test_flushing_redis_forgets_every_known_token(redis_url):
+    versions, admin = versions_on(redis_url)
+    versions.bump(KEYS)
+    wait_for(lambda: trusted(versions), "the listener trusted")
+    known = versions.tokens(KEYS)
+
+    admin.flushdb()
+
+    assert versions.tokens(KEYS) != known
+    assert versions.tokens(KEYS) == (None, None)
+
+
+def test_a_killed_listener_connection_stops_the_trust_until_it_is_back(redis_url):
+    versions, admin = versions_on(redis_url)
+    wait_for(lambda: trusted(versions), "the listener trusted")
+    tracking = [c for c in admin.client_list() if "t" in c.get("flags", "")
+                and c.get("id") != str(admin.client_id())]
+    killed = sum(admin.client_kill_filter(_id=c["id"]) for c in tracking)
+    assert killed >= 1
+    versions_elsewhere, _ = versions_on(redis_url, track=False)
+
+    versions_elsewhere.bump(KEYS)  # while nobody may be listening
+
+    assert versions.tokens(KEYS) == versions_elsewhere._mget(
+        [versions.EPOCH, f"engage:v:{KEYS[0]}"])
+    wait_for(lambda: trusted(versions), "the listener back")
+
+
+def test_the_listener_stops_when_idle_and_starts_again_on_the_next_read(redis_url,
+                                                                          monkeypatch):
+    versions, admin = versions_on(redis_url)
+    monkeypatch.setattr(versions.invalidations, "IDLE", 0.2)
+    wait_for(lambda: trusted(versions), "the listener trusted")
+
+    wait_for(lambda: versions.invalidations._running_in == 0, "the idle listener stopped")
+    assert versions.invalidations.stamp() is None
+    wait_for(lambda: trusted(versions), "the listener started again")

@@ -70,3 +70,41 @@ def test_redis_down_from_the_start_still_serves(make_server, tmp_path):
     posted = call(f"{server.base}/api/v1/comments", "POST", comment_body("absent", 1))
     assert posted.status == 201 and time.monotonic() - started < QUICK
     assert call(server.base + "/healthz").body == {"status": "ok", "redis": "down"}
+
+
+def test_tokens_known_in_memory_are_not_trusted_once_a_bump_can_have_failed(private_redis):
+    # A frozen Redis sends no invalidation: a worker must stop using the tokens it knows
+    # before a write that cannot bump them has given up (and answered its reader).
+    import redis
+
+    from engage.serving.versions import RedisVersions, StoreDown
+
+    def store(track):
+        client = redis.Redis.from_url(private_redis.url, socket_timeout=0.25,
+                                      socket_connect_timeout=0.25, health_check_interval=0)
+        return RedisVersions(client, track=track)
+
+    keys = ["t:fault\x00article"]
+    reader, writer = store(True), store(False)
+    wait_until(lambda: reader.tokens(keys) and reader.invalidations.stamp() is not None, 5,
+               "tokens known in memory")
+    known = reader.tokens(keys)
+
+    private_redis.freeze()
+    writer.bump(keys)  # gives up after its timeout, and owes an epoch
+    with pytest.raises(StoreDown):
+        reader.tokens(keys)
+
+    private_redis.thaw()
+
+    def trusted_again():
+        try:
+            reader.tokens(keys)
+        except StoreDown:
+            return False
+        return reader.invalidations.stamp() is not None
+
+    wait_until(trusted_again, 5, "the listener back")
+    writer.bump(keys)  # pays the epoch it owed: every cached answer is dropped
+    current = writer._mget([writer.EPOCH, f"engage:v:{keys[0]}"])
+    assert reader.tokens(keys) == current and current[0] != known[0]
