@@ -187,3 +187,4 @@ def test_the_listener_stops_when_idle_and_starts_again_on_the_next_read(redis_ur
     wait_for(lambda: versions.invalidations._running_in == 0, "the idle listener stopped")
     assert versions.invalidations.stamp() is None
     wait_for(lambda: trusted(versions), "the listener started again")
+

@@ -125,13 +125,14 @@ class Invalidations:
         self._local = threading.local()
         self._running_in = 0  # the pid whose listener thread runs, 0: none
         self._used_at = 0.0
+        self.refused = False
 
     # -- the readers' side ------------------------------------------------------------------
 
     def ensure_listening(self) -> None:
         """Start this process's listener when it is not running (after a fork, when idle)."""
         self._used_at = time.monotonic()
-        if self._running_in == os.getpid():
+        if self._running_in == os.getpid() or self.refused:
             return
         with self._lock:
             if self._running_in == os.getpid():
@@ -216,6 +217,12 @@ class Invalidations:
                     self._forget(None)  # whatever changed while nobody listened
                     if not self._serve(connection):
                         return
+                except redis.ResponseError as exc:
+                    # Refused (Redis before 6, an ACL without CLIENT): every read asks Redis.
+                    log.warning("cache invalidations unavailable, every cached read will ask "
+                                "Redis: %s", exc)
+                    self.refused = True
+                    return
                 except (redis.RedisError, OSError) as exc:
                     log.debug("cache invalidations: %s", exc)
                 finally:

@@ -116,9 +116,10 @@ class PrivatePostgres:
 class PrivateRedis:
     """A throw-away Redis server of our own, that can be killed, frozen and restarted."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="engage-redis-"))
         self.port = free_port()
+        self.options = options  # more redis-server arguments
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -128,7 +129,7 @@ class PrivateRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.root)],
+             "--appendonly", "no", "--dir", str(self.root), *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_until(self._answers, 10, "the private Redis")

@@ -108,3 +108,31 @@ def test_tokens_known_in_memory_are_not_trusted_once_a_bump_can_have_failed(priv
     writer.bump(keys)  # pays the epoch it owed: every cached answer is dropped
     current = writer._mget([writer.EPOCH, f"engage:v:{keys[0]}"])
     assert reader.tokens(keys) == current and current[0] != known[0]
+
+
+def test_a_redis_refusing_tracking_leaves_every_read_to_the_round_trip(caplog):
+    # Redis before 6, or an ACL that denies CLIENT: tokens are asked for on every read.
+    import redis
+
+    from engage.serving.versions import RedisVersions
+
+    from .services import PrivateRedis
+
+    server = PrivateRedis("--rename-command", "CLIENT", "")
+    server.start()
+    try:
+        client = redis.Redis.from_url(server.url, socket_timeout=0.25, health_check_interval=0)
+        versions = RedisVersions(client)
+        versions.bump(["t:fault\x00article"])
+        wait_until(lambda: versions.tokens(["t:fault\x00article"])
+                   and versions.invalidations.refused, 5, "tracking refused")
+        asked = []
+        mget = versions._mget
+        versions._mget = lambda names: asked.append(names) or mget(names)
+
+        reads = {versions.tokens(["t:fault\x00article"]) for _ in range(5)}
+
+        assert len(asked) == 5 and len(reads) == 1 and None not in next(iter(reads))[1:]
+        assert "cache invalidations unavailable" in caplog.text
+    finally:
+        server.destroy()
