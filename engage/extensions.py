@@ -96,6 +96,28 @@ def begin_write() -> None:
         db.session.connection(execution_options={WRITE_OPTION: True})
 
 
+def begin_read() -> bool:
+    """Run the session's statements each on its own (autocommit), except on SQLite.
+
+    For the public reads on PostgreSQL: under READ COMMITTED a transaction gives their few
+    statements no common snapshot anyway, and its BEGIN and ROLLBACK are two more round trips
+    (of four, for counts). SQLite keeps its transaction: there it is one snapshot, and free.
+    """
+    session = db.session()
+    if session.in_transaction() or session.get_bind().dialect.name == "sqlite":
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
+
+
+def end_read() -> None:
+    """Give back begin_read's connection: nothing after the read may run in autocommit."""
+    try:
+        db.session.rollback()
+    except Exception:  # the answer is made; a dead connection is the pool's to drop
+        db.session.registry.clear()
+
+
 class EngageSQLAlchemy(SQLAlchemy):
     """Flask-SQLAlchemy whose end-of-request cleanup never fails a finished answer."""
 

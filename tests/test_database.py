@@ -114,3 +114,32 @@ def test_sqlite_runs_in_wal_mode_without_a_sync_per_commit(app):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_public_reads_run_in_autocommit_and_writes_after_them_in_a_transaction(app, client):
+    # BEGIN and ROLLBACK would be two of the four round trips of a counts read.
+    from sqlalchemy import event
+
+    from tests.factories import ORIGIN, SITE_KEY, make_site
+
+    make_site()
+    db.session.commit()
+    seen: list[tuple[str, bool]] = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        client.get("/api/v1/counts", query_string={"site": SITE_KEY, "article": "a"})
+        reads = list(seen)
+        seen.clear()
+        posted = client.post("/api/v1/comments", json={
+            "site": SITE_KEY, "article": "a", "url": f"{ORIGIN}/a",
+            "title": "A", "author": "Lectrice", "body": "Après la lecture « en direct »"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert reads and all(autocommit for _, autocommit in reads), reads
+    assert posted.status_code == 201, posted.json
+    assert seen and not any(autocommit for _, autocommit in seen), seen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
-from ..extensions import begin_write
+from ..extensions import begin_read, begin_write, end_read
 from ..models import Site
 from ..services import origins, sites
 
@@ -34,10 +34,24 @@ def origin_header() -> str | None:
     return request.headers.get("Origin")
 
 
+# The public reads: the same for every reader, cached in front of Flask (serving/cache.py).
+PUBLIC_READS = {"api.get_thread", "api.get_replies", "api.get_counts"}
+
+
 @bp.before_request
-def start_write_transaction() -> None:
+def start_transaction() -> None:
     if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
         begin_write()
+    elif request.endpoint in PUBLIC_READS:
+        g.autocommit_read = begin_read()
+
+
+@bp.teardown_request
+def finish_read(exc: BaseException | None) -> None:
+    # Per request, not per app context: a context that outlives the request (a command, a
+    # test) must not go on in autocommit.
+    if g.pop("autocommit_read", False):
+        end_read()
 
 
 @bp.after_app_request

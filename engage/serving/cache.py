@@ -5,7 +5,7 @@ is asked for, Flask builds it and marks it cacheable (api/threads.py); this midd
 its bytes, gzip and brotli copies, and its ETag, under the version tokens (versions.py) of
 what it shows, read *before* Flask touched the database. Later requests are answered here,
 with no Flask, no session and no database, for as long as those tokens have not moved:
-the common case of a news spike costs one Redis MGET (or a memory load on one box).
+the common case of a news spike costs a few memory loads (versions.py).
 
 Every write that changes what a reader sees moves the tokens after its commit (publish()
 below, fed by services.threads.bump and the site settings). A short time-to-live bounds
