@@ -4,8 +4,9 @@ It bulk-loads 1,000,000 comments over 20,000 articles (COPY, not the API; one ar
 10,000 of them), starts `engage serve` on that database with Redis, and times one client
 sending requests one after the other over a keep-alive connection: pages 1 and 20 of the big
 thread, page 1 in the other sorts, counts for 100 articles, and a comment post. It measures
-once with the read cache off (the database path, which the targets are about) and once with
-it on (a miss, then hits), then prints the PostgreSQL plans of the page and counts queries.
+once with the read cache off (the database path: what the first read after a write costs)
+and once with it on (as engage runs: a miss, then hits), then prints the PostgreSQL plans of
+the page and counts queries.
 The database is dropped at the end, whatever happens.
 """
 
@@ -58,7 +59,7 @@ REPLY_SHARE = 0.20
 MAX_REPLY_DEPTH = 3
 FEATURED_SHARE = 0.001  # of approved top-level comments
 WARMUP, REQUESTS = 20, 200
-TARGETS = {"page": 6.0, "counts": 4.0, "post": 5.0}  # ms, p50; post: README's (issue 10)
+TARGETS = {"page": 6.0, "counts": 4.0}  # ms, p50 (issue 10)
 
 COMMENT_COLUMNS = ("id", "thread_id", "parent_id", "root_id", "depth", "author", "body_source",
                    "body_html", "status", "held_reason", "featured", "like_count", "flag_count",
@@ -398,8 +399,9 @@ def cases(big: str, page20: str, articles: list[str], writes: str) -> list[Case]
         Case("counts (100 articles, new set each)", TARGETS["counts"],
              lambda n: ("GET", counts(samples[n]), None)),
         Case("counts (the same 100 articles)", TARGETS["counts"], get(counts(same))),
-        # Posts go to an ordinary article, so that both passes read the same big thread.
-        Case("comment post", TARGETS["post"], post),
+        # Posts go to an ordinary article, so that both passes read the same big thread. No
+        # target here: the post's (5 ms p50) is SQLite's, measured by bench/run.py.
+        Case("comment post", None, post),
     ]
 
 
