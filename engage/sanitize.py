@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as html_module
+import re
 import threading
 from functools import partial
 from typing import Any
@@ -84,4 +86,42 @@ def render_markdown(source: str) -> str:
     if cleaner is None:
         cleaner = _per_thread.cleaner = Cleaner(**_CLEANER_OPTIONS)
     cleaned: str = cleaner.clean(_markdown.render(source))
+    return cleaned.strip()
+
+
+# WordPress's own names for what engage calls strong and em; its other inline tags (cite,
+# abbr, del, q…) keep their text only.
+_WORDPRESS_TAGS = re.compile(r"<(/?)(b|i)(?=[\s/>])", re.IGNORECASE)
+_BLANK_LINES = re.compile(r"\n\s*\n")
+_BLOCK = re.compile(r"<(p|blockquote|ul|ol|pre)[\s>]", re.IGNORECASE)
+
+
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_MARKUP = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def _character_of(match: re.Match[str]) -> str:
+    character = html_module.unescape(match[0])
+    return _MARKUP.get(character, character)
+
+
+def render_imported_html(html: str) -> str:
+    """Render a comment's HTML from another system (WordPress, Disqus) to safe body_html.
+
+    The same allow-list and link hardening as render_markdown. Paragraphs come from blank
+    lines and line breaks from single newlines, as WordPress displays them (wpautop),
+    unless the HTML already has its own blocks.
+    """
+    text = html.replace("\r\n", "\n").replace("\r", "\n").strip()
+    # &laquo; and &#039; become the characters engage stores for its own comments; only what
+    # would turn into markup stays an entity.
+    text = _ENTITY.sub(_character_of, text)
+    text = _WORDPRESS_TAGS.sub(lambda m: f"<{m[1]}{'strong' if m[2] in 'bB' else 'em'}", text)
+    if not _BLOCK.search(text):
+        paragraphs = [p.strip() for p in _BLANK_LINES.split(text) if p.strip()]
+        text = "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    cleaner = getattr(_per_thread, "cleaner", None)
+    if cleaner is None:
+        cleaner = _per_thread.cleaner = Cleaner(**_CLEANER_OPTIONS)
+    cleaned: str = cleaner.clean(text)
     return cleaned.strip()
