@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -185,6 +188,73 @@ def notify_command() -> None:
             click.echo(f"{site.key}: digest sent to {message['To']}.")
 
 
+import_cli = AppGroup("import", help="Bring in comments from another system's export.")
+
+
+@import_cli.command("wordpress")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "site_key", required=True, help="The site's key (engage site add).")
+@click.option("--dry-run", is_flag=True, help="Read everything and report, write nothing.")
+@click.option("--timezone", "zone", default="Europe/Paris", show_default=True,
+              help="The blog's time zone, for comments with local times only.")
+def import_wordpress(file: Path, site_key: str, dry_run: bool, zone: str) -> None:
+    """Import a WordPress export (WXR: .xml, .xml.gz or a .zip holding one).
+
+    Running it again creates nothing twice; after the export grew, it adds what is new.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from .importers.files import ImportFileError, open_export
+    from .importers.load import import_posts
+    from .importers.wxr import read_posts
+
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {zone!r}", param_hint="--timezone") from None
+    try:
+        site = sites.get_site(site_key)
+    except ApiError as error:
+        raise _fail(error) from None
+    try:
+        # First the whole file is read: a malformed or truncated one imports nothing at all.
+        reader, size = open_export(file)
+        with _progress(size, "checking") as bar:
+            for _post in read_posts(reader, file.name):
+                bar.update(reader.consumed - bar.pos)
+        reader, size = open_export(file)
+        started = time.monotonic()
+        with _progress(size, "dry run" if dry_run else "importing") as bar:
+            def progress(summary: Any) -> None:
+                bar.update(reader.consumed - bar.pos)
+                rate = summary.comments_read / max(time.monotonic() - started, 1e-3)
+                bar.label = f"{'dry run' if dry_run else 'importing'}, {rate:,.0f} comments/s"
+
+            summary = import_posts(site, read_posts(reader, file.name), zone=tz,
+                                   dry_run=dry_run, progress=progress)
+    except ImportFileError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(_summary_table(summary, dry_run))
+
+
+def _progress(size: int, label: str) -> Any:
+    # click draws the bar on a terminal only; elsewhere it prints the label once.
+    return click.progressbar(length=size, label=label, file=sys.stderr,
+                             show_eta=True, show_percent=True)
+
+
+def _summary_table(summary: Any, dry_run: bool) -> str:
+    rows = summary.rows()
+    width = max([len(f"{k} {o}") for k, o, _, _ in rows] + [20])
+    lines = ["", "dry run: nothing was written" if dry_run else "import done", ""]
+    lines += [f"{f'{kind} {outcome}':<{width}}  {n:>9,}  {reason}" for kind, outcome, reason, n
+              in rows]
+    if not rows:
+        lines.append("the file holds no posts")
+    return "\n".join(lines)
+
+
 def register(app: Flask) -> None:
     """Attach the commands that need a configured app to app.cli."""
     app.cli.add_command(init_command)
@@ -193,6 +263,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reader_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(notify_command)
+    app.cli.add_command(import_cli)
 
 
 @click.command("demo", help="Create a demo database, site and article, then serve them locally.")

@@ -51,9 +51,13 @@ def client_network() -> str:
     One IPv6 subscriber usually holds a whole /64 and can rotate addresses within it at will:
     limits, bans and duplicate checks count the network.
     """
-    address = client_ip()
+    return network_of(client_ip())
+
+
+def network_of(address: str) -> str:
+    """Return an IPv4 address as it is, an IPv6 one as its /64 network (client_network)."""
     try:
-        parsed = ipaddress.ip_address(address)
+        parsed = ipaddress.ip_address(address.strip())
     except ValueError:
         return address
     if isinstance(parsed, ipaddress.IPv6Address):

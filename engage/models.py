@@ -190,6 +190,8 @@ class Comment(Model):
             sqlite_where=text("parent_id IS NOT NULL"),
         ),
         CheckConstraint("like_count >= 0", name="like_count_nonnegative"),
+        # An imported comment once per thread, however often its file is imported again.
+        UniqueConstraint("thread_id", "source", "source_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -216,6 +218,10 @@ class Comment(Model):
     # Keyed hashes (engage.identity), never the raw values.
     reader_hash: Mapped[str | None] = mapped_column(String(64))
     ip_hash: Mapped[str | None] = mapped_column(String(64))
+    # Where an imported comment came from ("wordpress", "disqus", "engage") and its id there;
+    # both null for comments written here.
+    source: Mapped[str | None] = mapped_column(String(16))
+    source_id: Mapped[str | None] = mapped_column(String(64))
 
     thread: Mapped[Thread] = relationship(lazy="raise_on_sql")
 

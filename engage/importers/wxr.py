@@ -164,5 +164,5 @@ def parse_time(gmt: str, local_time: str, zone: dt.tzinfo) -> dt.datetime | None
                 parsed = dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S")
             except ValueError:
                 continue
-            return parsed.replace(tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)
+            return parsed.replace(tzinfo=tz).astimezone(dt.UTC)
     return None

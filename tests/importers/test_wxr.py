@@ -146,11 +146,11 @@ def test_article_ids_are_the_permalinks_paths():
 
 def test_times_gmt_first_then_local_in_the_sites_zone():
     paris = ZoneInfo("Europe/Paris")
-    assert parse_time("2024-07-01 10:00:00", "2024-07-01 12:00:00", paris) == dt.datetime(
-        2024, 7, 1, 10, 0)
-    assert parse_time("0000-00-00 00:00:00", "2024-07-01 12:00:00", paris) == dt.datetime(
-        2024, 7, 1, 10, 0)
-    assert parse_time("", "2024-01-01 12:00:00", paris) == dt.datetime(2024, 1, 1, 11, 0)
+    summer = dt.datetime(2024, 7, 1, 10, 0, tzinfo=dt.UTC)
+    assert parse_time("2024-07-01 10:00:00", "2024-07-01 12:00:00", paris) == summer
+    assert parse_time("0000-00-00 00:00:00", "2024-07-01 12:00:00", paris) == summer
+    assert parse_time("", "2024-01-01 12:00:00", paris) == dt.datetime(2024, 1, 1, 11, 0,
+                                                                      tzinfo=dt.UTC)
     assert parse_time("", "", paris) is None
     assert parse_time("0000-00-00 00:00:00", "0000-00-00 00:00:00", paris) is None
 
