@@ -41,6 +41,7 @@ class WxrComment:
     approved: str
     type: str
     user_id: str
+    html: str | None = None  # body_html, when rendered ahead (importers/load.py)
 
 
 @dataclasses.dataclass

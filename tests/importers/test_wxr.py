@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import re
 import zipfile
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engage.importers.files import ImportFileError, open_export
 from engage.importers.wxr import article_of, parse_time, read_posts
@@ -170,3 +173,25 @@ def test_wordpress_comment_html_becomes_the_same_safe_html():
 def test_every_character_survives():
     text = "C:\\chemin\\ 🙂 שלום « ok » l’été"
     assert render_imported_html(text) == f"<p>{text}</p>"
+
+
+
+def _through_the_cleaner(text):
+    from engage import sanitize
+
+    original = sanitize._NEEDS_CLEANER
+    sanitize._NEEDS_CLEANER = re.compile(".")  # every text takes the cleaner's path
+    try:
+        return render_imported_html(text)
+    finally:
+        sanitize._NEEDS_CLEANER = original
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
+       | st.lists(st.sampled_from(["Bonjour", "l’été", "« ok »", "\n", "\n\n", " ", ".", "a.b",
+                                   "M.", "www", "http", ":", "/", "\t", "\xa0", "'", '"',
+                                   "🙂", "\\", "é", "\x0c", "\u200f", "1984."]),
+                  max_size=12).map("".join))
+def test_plain_text_shortcut_renders_what_the_cleaner_renders(text):
+    assert render_imported_html(text) == _through_the_cleaner(text)
