@@ -3,9 +3,9 @@
 Run: python3 bench/import_wxr.py [--comments 100000] [--backend sqlite|postgresql|both]
 
 It writes a WordPress export (WXR 1.2) of N comments (20 per post, a fifth of them replies,
-French text: 70 % plain, 20 % with HTML and entities, 10 % with a link; some pending, spam) to a temporary folder, imports
-it with the real command into a fresh database, and prints the time, comments per second
-and the peak resident memory of the importing process (its own maximum RSS).
+French text: 70 % plain, 20 % with HTML and entities, 10 % with a link; some pending, spam)
+to a temporary folder, imports it with the real command into a fresh database, and prints
+the time, comments per second and the peak resident memory of the importing process.
 """
 
 from __future__ import annotations

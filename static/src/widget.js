@@ -10,6 +10,15 @@ const REACTIONS = { like: "👍", love: "❤️", haha: "😂", wow: "😮", sad
 const NETWORKS = ["facebook", "x", "whatsapp", "linkedin", "telegram", "email", "copy"];
 let uid = 0;
 
+// The page's path; with WordPress's plain permalinks (/?p=123) its query too, as
+// `engage import wordpress` keys them (engage/importers/wxr.py, article_of).
+const PLAIN_PERMALINK = /^(p|page_id|attachment_id)$/;
+function articleOf(where) {
+  const query = where.search.slice(1);
+  const plain = query && query.split("&").some((pair) => PLAIN_PERMALINK.test(pair.split("=")[0]));
+  return plain ? where.pathname + where.search : where.pathname;
+}
+
 function articleRef(container) {
   const canonical = document.querySelector('link[rel="canonical"]');
   let canonicalUrl = null;
@@ -21,7 +30,7 @@ function articleRef(container) {
   const ogTitle = document.querySelector('meta[property="og:title"]');
   const data = container.dataset;
   return {
-    article: data.engageArticle || (canonicalUrl ? canonicalUrl.pathname : location.pathname),
+    article: data.engageArticle || articleOf(canonicalUrl || location),
     url: data.engageUrl || (canonicalUrl ? canonicalUrl.href : location.href.split("#")[0]),
     title: (data.engageTitle || (ogTitle && ogTitle.content) || document.title || "").slice(0, 300),
   };

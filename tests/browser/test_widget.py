@@ -19,7 +19,7 @@ from engage.models import (
     Site,
     Thread,
 )
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import host_page, screenshot
 from tests.factories import make_comment, make_thread
 
 pytestmark = pytest.mark.browser
@@ -381,3 +381,26 @@ def test_screenshots_at_phone_and_desktop_widths(page, servers, width):
     }""")
     assert overflow <= 0
     assert re.search(r"\d", page.locator(W + "h2").inner_text())
+
+
+@pytest.mark.parametrize(("address", "article"), [
+    ("/?p=123", "/?p=123"),  # WordPress's plain permalinks: the query names the post
+    ("/?page_id=5&lang=fr", "/?page_id=5&lang=fr"),
+    ("/politique/?utm_source=newsletter", "/politique/"),
+])
+def test_article_id_is_the_path_with_a_plain_permalinks_query(page, servers, address, article):
+    # As `engage import wordpress` keys the threads it brings (engage/importers/wxr.py).
+    from engage.importers.wxr import article_of
+    from engage.models import Site
+
+    assert article_of(f"https://lejour.fr{address}") == article
+    site = db.session.scalar(select(Site).where(Site.key == "hostile"))
+    make_comment(make_thread(site, article), "Importé « d’hier »")
+    db.session.commit()
+    # No data-engage-article: the widget finds the id itself. The host serves by path.
+    servers.host_site.pages[address.split("?")[0]] = host_page(
+        servers.engage, '<div id="engage-thread"></div>')
+
+    page.goto(servers.host + address)
+
+    page.wait_for_selector(W + "text=Importé « d’hier »")
