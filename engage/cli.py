@@ -238,6 +238,44 @@ def import_wordpress(file: Path, site_key: str, dry_run: bool, zone: str) -> Non
     click.echo(_summary_table(summary, dry_run))
 
 
+@import_cli.command("disqus")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "site_key", required=True, help="The site's key (engage site add).")
+@click.option("--dry-run", is_flag=True, help="Read everything and report, write nothing.")
+def import_disqus(file: Path, site_key: str, dry_run: bool) -> None:
+    """Import a Disqus export (.xml or .xml.gz, as Disqus delivers it).
+
+    Disqus threads whose links differ only by query, scheme, www. or a translate or cache
+    proxy become one article. Running it again creates nothing twice.
+    """
+    import datetime as dt
+
+    from .importers import disqus
+    from .importers.files import ImportFileError, open_export
+    from .importers.load import import_posts
+
+    try:
+        site = sites.get_site(site_key)
+    except ApiError as error:
+        raise _fail(error) from None
+    try:
+        with disqus.staged_posts() as stage:
+            # The whole file is read (its posts staged) before anything is written.
+            reader, size = open_export(file)
+            with _progress(size, "reading") as bar:
+                threads = disqus.read_threads(reader, file.name, stage)
+                bar.update(size)
+            skipped: dict[str, int] = {}
+            posts = disqus.read_posts(threads, stage, skipped)
+            summary = import_posts(site, posts, zone=dt.UTC, dry_run=dry_run, source="disqus")
+            for reason, n in skipped.items():
+                summary.add("comments", "skipped", reason, n)
+    except ImportFileError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(_summary_table(summary, dry_run))
+
+
 def _progress(size: int, label: str) -> Any:
     # click draws the bar on a terminal only; elsewhere it prints the label once.
     return click.progressbar(length=size, label=label, file=sys.stderr,

@@ -37,6 +37,7 @@ WORDPRESS_STATUSES = {
 }
 READER_COMMENT_TYPES = {"", "comment"}  # not pingback, trackback, WooCommerce notes…
 IMPORTED_POST_TYPES = {"post", "page"}
+DELETED = "deleted"  # a status only readers of other systems give (Disqus's isDeleted)
 
 
 @dataclasses.dataclass
@@ -139,6 +140,7 @@ def import_post(site: Site, post: WxrPost, summary: Summary, *, zone: dt.tzinfo,
     thread, created = _thread_for(site, post, article, post_time, summary)
     known = {} if created else _known_comments(thread, source)
     added_approved = 0
+    parents_named = {c.parent_id for c in readers}
     # Inserted a generation at a time: a reply waits only until its parent has an id.
     unflushed: dict[str, dict[str, Any]] = {}
     for wp, parent_source in _parents_first(readers):
@@ -150,7 +152,11 @@ def import_post(site: Site, post: WxrPost, summary: Summary, *, zone: dt.tzinfo,
         if wp.source_id in known:
             summary.add("comments", "unchanged", "already imported")
             continue
-        status = WORDPRESS_STATUSES.get(wp.approved.lower(), CommentStatus.PENDING)
+        if wp.approved == DELETED and wp.source_id not in parents_named:
+            summary.add("comments", "skipped", "deleted at the source, without replies")
+            continue
+        status = (CommentStatus.DELETED if wp.approved == DELETED
+                  else WORDPRESS_STATUSES.get(wp.approved.lower(), CommentStatus.PENDING))
         when = parse_time(wp.date_gmt, wp.date_local, zone)
         if when is None:
             when = post_time or utcnow()
@@ -165,8 +171,10 @@ def import_post(site: Site, post: WxrPost, summary: Summary, *, zone: dt.tzinfo,
             depth=parent[2] + 1 if parent else 0,
             author=(wp.author.strip() or "Anonyme")[:64],
             email=wp.email.strip()[:254] if "@" in wp.email else None,
-            body_source=wp.content,
-            body_html=wp.html if wp.html is not None else render_imported_html(wp.content),
+            # A deleted comment kept for its replies is a tombstone: its words are not.
+            body_source="" if status == CommentStatus.DELETED else wp.content,
+            body_html="" if status == CommentStatus.DELETED else (
+                wp.html if wp.html is not None else render_imported_html(wp.content)),
             status=status,
             held_reason=None if status == CommentStatus.APPROVED else IMPORTED,
             created_at=when,
@@ -225,7 +233,8 @@ def _chunks(posts: Iterable[WxrPost], comments: int) -> Iterator[list[WxrPost]]:
 
 
 def import_posts(site: Site, posts: Iterable[WxrPost], *, zone: dt.tzinfo, dry_run: bool,
-                 progress: Any = None, batch: int = 2000, workers: int | None = None) -> Summary:
+                 progress: Any = None, batch: int = 2000, workers: int | None = None,
+                 source: str = "wordpress") -> Summary:
     """Import posts, committing about every `batch` comments (none on a dry run).
 
     The sanitizer is most of an import's CPU: with workers (default: one per core, when
@@ -240,16 +249,16 @@ def import_posts(site: Site, posts: Iterable[WxrPost], *, zone: dt.tzinfo, dry_r
         ahead = None
         for chunk in _chunks(posts, batch):
             if pool is None:
-                _write(site, chunk, summary, zone, progress)
+                _write(site, chunk, summary, zone, progress, source)
             else:
                 following = _render_ahead(chunk, pool)
                 if ahead is not None:
-                    _write(site, _attach(ahead), summary, zone, progress)
+                    _write(site, _attach(ahead), summary, zone, progress, source)
                 ahead = following
             if not dry_run:
                 db.session.commit()
         if ahead is not None:
-            _write(site, _attach(ahead), summary, zone, progress)
+            _write(site, _attach(ahead), summary, zone, progress, source)
     if dry_run:
         db.session.rollback()
     else:
@@ -258,8 +267,8 @@ def import_posts(site: Site, posts: Iterable[WxrPost], *, zone: dt.tzinfo, dry_r
 
 
 def _write(site: Site, chunk: list[WxrPost], summary: Summary, zone: dt.tzinfo,
-           progress: Any) -> None:
+           progress: Any, source: str) -> None:
     for post in chunk:
-        import_post(site, post, summary, zone=zone)
+        import_post(site, post, summary, zone=zone, source=source)
         if progress is not None:
             progress(summary)
