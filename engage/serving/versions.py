@@ -95,19 +95,26 @@ class Invalidations:
     Redis pushes to it the name of every token key that changes, whoever changed it. Known
     tokens are trusted only while all of these hold, so that no reader uses a token Redis
     has already replaced:
-    - the listener heard a PONG to a PING sent less than `trust` seconds ago (it pings every
-      trust / 4): a frozen or unreachable Redis stops being trusted before a write that could
-      not bump its tokens has given up (its socket timeout is longer), so before anyone can
-      have been told of that write;
+    - the listener's heartbeat, a write (SET with an expiry, outside the prefix), was
+      acknowledged less than `trust` seconds after it was sent (one every trust / 4): a
+      frozen Redis, or one refusing writes (MISCONF, OOM, READONLY, a paused client), stops
+      being trusted before a write that could not bump its tokens has given up and answered
+      (its socket timeout is longer, and a failed bump waits `trust` before answering);
     - no byte from Redis waits unread on the listener's socket (one poll(0) per read): an
-      invalidation, which Redis sends before the writer's acknowledgement, counts at once,
-      even while the listener thread still waits for the GIL;
+      invalidation counts at once, even while the listener thread still waits for the GIL;
     - the listener is waiting, with everything it read applied, and did not wake while the
       reader looked (a sequence number, checked before and after, as in a seqlock).
-    The listener stops after IDLE seconds without a read, and the next read starts it again.
+    Every lapse of that trust (a reconnection, a late heartbeat, a flush) moves `lapses`,
+    which RedisVersions puts in every token tuple: an answer cached before a lapse never
+    matches after it, whatever Redis holds once it is back. What this cannot see: Redis
+    writing a push later than the writer's acknowledgement (io-threads, a lost packet to
+    another host) leaves a window of at most `trust`.
+    The listener needs hiredis ≥ 3.2 (redis-py's pure-Python parser reads ahead of the
+    checks above), and stops after IDLE seconds without a read; the next read restarts it.
     """
 
     PREFIX = "engage:v:"
+    HEARTBEAT = "engage:heartbeat:"
     MAX_KNOWN = 100_000  # tokens kept per process; beyond, the memory starts afresh
     IDLE = 5.0
 
@@ -117,7 +124,8 @@ class Invalidations:
         self._lock = threading.RLock()
         self.known: dict[str, Token] = {}
         self._changes = 0  # moves with every invalidation and every (dis)connection
-        self._heard_at = -1e9  # monotonic: when the last answered PING was sent
+        self.lapses = 0  # moves whenever trust lapsed: part of every token tuple
+        self._heard_at = -1e9  # monotonic: when the last acknowledged heartbeat was sent
         self._idle = False  # the listener waits for bytes, all it read applied
         self._wakeups = 0
         self._socket: Any = None
@@ -138,7 +146,7 @@ class Invalidations:
             if self._running_in == os.getpid():
                 return
             self._running_in = os.getpid()
-            self._reset()
+            self._reset(lapse=False)
             threading.Thread(target=self._listen, name="engage-invalidations",
                              daemon=True).start()
 
@@ -168,65 +176,113 @@ class Invalidations:
 
     def _bytes_waiting(self) -> bool:
         local = self._local
-        if getattr(local, "generation", None) != self._generation:
-            sock = self._socket
-            if sock is None:
-                return True
-            # One poll object per thread: CPython refuses concurrent calls on one.
-            local.poll = select.poll()
-            local.poll.register(sock.fileno(), select.POLLIN)
-            local.generation = self._generation
-        return bool(local.poll.poll(0))  # a closed socket answers POLLNVAL or POLLHUP
+        try:
+            if getattr(local, "generation", None) != self._generation:
+                sock = self._socket
+                if sock is None:
+                    return True
+                # One poll object per thread: CPython refuses concurrent calls on one.
+                local.poll = select.poll()
+                local.poll.register(sock.fileno(), select.POLLIN)
+                local.generation = self._generation
+            return bool(local.poll.poll(0))  # a closed socket answers POLLNVAL or POLLHUP
+        except (OSError, ValueError):  # closed meanwhile (fileno -1): nothing to trust
+            local.generation = None
+            return True
 
     # -- the listener ----------------------------------------------------------------------
 
-    def _reset(self) -> None:
-        self._idle, self._socket, self._heard_at = False, None, -1e9
-        self._generation += 1
-        self._forget(None)
+    def _reset(self, *, lapse: bool) -> None:
+        """Stop trusting known tokens; with lapse, also every answer cached until now (Redis
+        failed or was flushed: bumps may have been lost meanwhile)."""
+        with self._lock:
+            self._idle, self._socket, self._heard_at = False, None, -1e9
+            self._generation += 1
+            if lapse:
+                self.lapses += 1
+            self._forget(None)
 
-    def _forget(self, names: Sequence[bytes] | None) -> None:
+    def _forget(self, names: Sequence[bytes | str] | None) -> None:
         with self._lock:
             self._changes += 1
-            if names is None:  # FLUSHDB, FLUSHALL, a new connection: everything
+            if names is None:  # a new connection: nothing known is known any more
                 self.known.clear()
-            else:
-                for name in names:
-                    self.known.pop(name.decode("utf-8", "surrogateescape"), None)
+                return
+            for name in names:
+                key = name if isinstance(name, str) else name.decode("utf-8", "surrogateescape")
+                self.known.pop(key, None)
+
+    def _pushed(self, message: Any) -> None:
+        try:
+            if message[1] is None:  # FLUSHDB, FLUSHALL: tokens are gone, answers with them
+                self._reset(lapse=True)
+                return
+            self._forget(message[1])
+        except Exception:  # noqa: BLE001 - whatever it was, nothing known stays trusted
+            with self._lock:
+                self._changes += 1
+                self.lapses += 1
+                self.known.clear()
+            log.exception("cache invalidations: unreadable push %r", message)
+
+    def _connect(self) -> Any:
+        import redis
+        from redis._parsers.hiredis import _HiredisParser
+
+        pool = self._client.connection_pool
+        kwargs = {**pool.connection_kwargs, "protocol": 3, "decode_responses": False}
+        kwargs.pop("maint_notifications_config", None)
+        connection = pool.connection_class(**kwargs)
+        parser = connection._parser
+        if not isinstance(parser, _HiredisParser):
+            raise redis.ResponseError("the listener needs hiredis (redis-py's C parser)")
+        connection.connect()
+        if getattr(parser, "_hiredis_PushNotificationType", None) is None:
+            connection.disconnect()
+            raise redis.ResponseError("the listener needs hiredis >= 3.2 (push messages)")
+        # As redis-py's own client-side cache does.
+        parser.set_invalidation_push_handler(self._pushed)
+        connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", self.PREFIX)
+        connection.read_response()
+        return connection
 
     def _listen(self) -> None:
         import redis
 
         pid = os.getpid()
+        failures = 0
         try:
-            while self._running_in == pid:
+            while self._running_in == pid and time.monotonic() - self._used_at <= self.IDLE:
                 connection = None
+                lapse = False  # a connection never made lost nothing
                 try:
-                    pool = self._client.connection_pool
-                    connection = pool.connection_class(
-                        **{**pool.connection_kwargs, "protocol": 3})
-                    connection.connect()
-                    # As redis-py's own client-side cache does.
-                    connection._parser.set_invalidation_push_handler(
-                        lambda message: self._forget(message[1]))
-                    connection.send_command("CLIENT", "TRACKING", "ON", "BCAST",
-                                            "PREFIX", self.PREFIX)
-                    connection.read_response()
+                    try:
+                        connection = self._connect()
+                    except redis.ResponseError as exc:
+                        # Refused (Redis before 6, an ACL without CLIENT, no hiredis): every
+                        # cached read will ask Redis.
+                        log.warning("cache invalidations unavailable, every cached read will "
+                                    "ask Redis: %s", exc)
+                        self.refused = True
+                        return
                     self._socket = connection._sock
                     self._generation += 1
                     self._forget(None)  # whatever changed while nobody listened
+                    failures = 0
+                    lapse = True  # unless it ends because it is idle, below
                     if not self._serve(connection):
+                        lapse = False
                         return
-                except redis.ResponseError as exc:
-                    # Refused (Redis before 6, an ACL without CLIENT): every read asks Redis.
-                    log.warning("cache invalidations unavailable, every cached read will ask "
-                                "Redis: %s", exc)
-                    self.refused = True
-                    return
                 except (redis.RedisError, OSError) as exc:
                     log.debug("cache invalidations: %s", exc)
+                except Exception:  # a bug must not leave a thread restarting at every read
+                    failures += 1
+                    log.exception("cache invalidations: listener failed")
+                    if failures >= 3:
+                        self.refused = True
+                        return
                 finally:
-                    self._reset()
+                    self._reset(lapse=lapse)
                     if connection is not None:
                         connection.disconnect()
                 time.sleep(self.trust)  # no busy loop against a Redis that is down
@@ -236,20 +292,23 @@ class Invalidations:
                     self._running_in = 0
 
     def _serve(self, connection: Any) -> bool:
-        """Read pushes and keep pinging; False once no reader needed it for IDLE seconds."""
+        """Read pushes and keep the heartbeat; False once no reader needed it for IDLE s."""
         every = self.trust / 4
+        beat = f"{self.HEARTBEAT}{os.getpid()}:{secrets.token_hex(4)}"
         sent_at: float | None = None
-        next_ping = time.monotonic()
+        next_beat = time.monotonic()
         while True:
             now = time.monotonic()
             if now - self._used_at > self.IDLE:
                 return False
-            if sent_at is None and now >= next_ping:
-                connection.send_command("PING")
+            if sent_at is None and now >= next_beat:
+                # A write, not a PING: a Redis that answers but refuses writes must not be
+                # trusted, since the bumps of writers fail there too.
+                connection.send_command("SET", beat, "1", "PX", str(int(self.trust * 5000)))
                 sent_at = now
             if sent_at is not None and now - sent_at > self.trust:
-                raise OSError("Redis did not answer PING in time")
-            deadline = next_ping if sent_at is None else sent_at + self.trust
+                raise OSError("Redis did not acknowledge the heartbeat in time")
+            deadline = next_beat if sent_at is None else sent_at + self.trust
             self._idle = True
             ready = connection.can_read(timeout=max(0.0, deadline - now))
             self._wakeups += 1
@@ -257,9 +316,9 @@ class Invalidations:
             answered = None
             while ready:
                 answer = connection.read_response(push_request=True, timeout=self.trust)
-                if answer in (b"PONG", "PONG") and sent_at is not None:
+                if answer in (b"OK", "OK", True) and sent_at is not None:
                     answered, sent_at = sent_at, None
-                    next_ping = answered + every
+                    next_beat = answered + every
                 ready = connection.can_read(timeout=0)
             if answered is not None:  # and all that came with it applied
                 self._heard_at = answered
@@ -281,7 +340,7 @@ class RedisVersions:
         timeout = client.connection_pool.connection_kwargs.get("socket_timeout") or 0.25
         # Trusted for less than a write takes to give up on a frozen Redis (its timeout).
         self.invalidations = Invalidations(client, trust=0.8 * timeout) if track else None
-        self._owed_epoch = False
+        self._owed_epoch: object = False  # a debt: the epoch must move once Redis answers
         self._down_until = 0.0
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -294,15 +353,23 @@ class RedisVersions:
             connection = self._local.connection = pool.connection_class(**pool.connection_kwargs)
         return connection
 
-    def _call(self, action: Any) -> Any:
+    def _call(self, action: Any, *, reading: bool = True) -> Any:
         import redis
 
-        if self._down_until > time.monotonic():
+        # Reads skip a Redis that just failed; a bump always tries, or a write made during
+        # one slow moment of this process's would go unannounced to every other.
+        if reading and self._down_until > time.monotonic():
             raise StoreDown("Redis failed a moment ago")
         try:
-            if self._owed_epoch:
-                self._client.incr(self.EPOCH)
-                self._owed_epoch = False
+            with self._lock:
+                owed = self._owed_epoch
+            if owed:
+                # Random, like every token: a counter could come back to a value an answer was
+                # cached under (a restart from an old snapshot, a lagging replica).
+                self._client.set(self.EPOCH, secrets.token_hex(8))
+                with self._lock:
+                    if self._owed_epoch is owed:
+                        self._owed_epoch = False
             return action()
         except (redis.RedisError, OSError) as exc:
             self._down_until = time.monotonic() + self.RETRY_AFTER
@@ -326,12 +393,13 @@ class RedisVersions:
                     pass
                 else:
                     if invalidations.still(stamp):
-                        return tokens
+                        return (invalidations.lapses, *tokens)
                     stamp = None
         values = self._mget(names)
-        if invalidations is not None:
-            invalidations.remember(stamp, names, values)
-        return values
+        if invalidations is None:
+            return values
+        invalidations.remember(stamp, names, values)
+        return (invalidations.lapses, *values)
 
     def _mget(self, names: list[str]) -> tuple[Token, ...]:
 
@@ -366,9 +434,13 @@ class RedisVersions:
             pipe.execute()
 
         try:
-            self._call(write)
+            self._call(write, reading=False)
         except StoreDown as exc:
             with self._lock:
-                self._owed_epoch = True
+                self._owed_epoch = object()  # a new debt: one paid meanwhile is not this one
             log.warning("cache versions not bumped (Redis down: %s); cached answers will be "
                         "dropped everywhere once it is back", exc)
+            if self.invalidations is not None:
+                # Before this write is acknowledged, every process stops trusting the tokens
+                # it knows (their listeners' heartbeats fail within `trust` too).
+                time.sleep(self.invalidations.trust)
