@@ -276,6 +276,56 @@ def import_disqus(file: Path, site_key: str, dry_run: bool) -> None:
     click.echo(_summary_table(summary, dry_run))
 
 
+@import_cli.command("engage")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "site_key", required=True, help="The site's key (engage site add).")
+@click.option("--dry-run", is_flag=True, help="Read everything and report, write nothing.")
+def import_engage(file: Path, site_key: str, dry_run: bool) -> None:
+    """Import an engage export (engage export), e.g. to move a site to another server."""
+    from .importers.engage_format import import_lines, read_lines
+    from .importers.files import ImportFileError, open_export
+
+    try:
+        site = sites.get_site(site_key)
+    except ApiError as error:
+        raise _fail(error) from None
+    try:
+        reader, size = open_export(file, (".jsonl", ".json"))
+        with _progress(size, "checking") as bar:
+            for _line in read_lines(reader, file.name):
+                bar.update(reader.consumed - bar.pos)
+        reader, size = open_export(file, (".jsonl", ".json"))
+        summary = import_lines(site, read_lines(reader, file.name), dry_run=dry_run)
+    except ImportFileError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(_summary_table(summary, dry_run))
+
+
+@click.command("export")
+@click.option("--site", "site_key", required=True, help="The site's key.")
+@click.option("--format", "form", type=click.Choice(["json"]), default="json", show_default=True,
+              help="JSON Lines, read back by `engage import engage` (README: Export format).")
+@click.option("--include-private", is_flag=True, help="Include authors' e-mail addresses.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (default: standard output).")
+def export_command(site_key: str, form: str, include_private: bool, output: Path | None) -> None:
+    """Export a site's threads, comments (statuses, times, nesting), reactions and shares."""
+    from .importers.engage_format import export_site
+
+    try:
+        site = sites.get_site(site_key)
+    except ApiError as error:
+        raise _fail(error) from None
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        threads_written, comments_written = export_site(site, out, include_private=include_private)
+    finally:
+        if output:
+            out.close()
+    click.echo(f"exported {threads_written:,} threads, {comments_written:,} comments", err=True)
+
+
 def _progress(size: int, label: str) -> Any:
     # click draws the bar on a terminal only; elsewhere it prints the label once.
     return click.progressbar(length=size, label=label, file=sys.stderr,
@@ -302,6 +352,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(purge_command)
     app.cli.add_command(notify_command)
     app.cli.add_command(import_cli)
+    app.cli.add_command(export_command)
 
 
 @click.command("demo", help="Create a demo database, site and article, then serve them locally.")

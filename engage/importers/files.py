@@ -17,10 +17,10 @@ class CountingReader(io.RawIOBase):
     """Reads a binary stream, counting the bytes taken from the file on disk (for progress),
     and skips whatever comes before the first '<' (some exports start with junk or a BOM)."""
 
-    def __init__(self, stream: IO[bytes], on_disk: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], on_disk: IO[bytes], *, markup: bool = True) -> None:
         self._stream = stream
         self._on_disk = on_disk
-        self._started = False
+        self._started = not markup
 
     def readable(self) -> bool:
         return True
@@ -42,7 +42,11 @@ class CountingReader(io.RawIOBase):
 
 
 def open_export(path: Path, suffixes: tuple[str, ...] = (".xml",)) -> tuple[CountingReader, int]:
-    """Open an export (.xml, .xml.gz or a .zip holding one); return it and its size on disk."""
+    """Open an export (.xml, .xml.gz or a .zip holding one); return it and its size on disk.
+
+    XML (suffixes .xml) starts at its first '<'; anything else is read from its first byte.
+    """
+    markup = ".xml" in suffixes
     try:
         on_disk = path.open("rb")
     except OSError as error:
@@ -51,7 +55,8 @@ def open_export(path: Path, suffixes: tuple[str, ...] = (".xml",)) -> tuple[Coun
     head = on_disk.read(4)
     on_disk.seek(0)
     if head[:2] == b"\x1f\x8b":
-        return CountingReader(gzip.GzipFile(fileobj=on_disk), on_disk), size  # type: ignore[arg-type]
+        return CountingReader(gzip.GzipFile(fileobj=on_disk), on_disk,  # type: ignore[arg-type]
+                              markup=markup), size
     if head == b"PK\x03\x04":
         archive = zipfile.ZipFile(on_disk)
         members = [m for m in archive.infolist()
@@ -60,5 +65,5 @@ def open_export(path: Path, suffixes: tuple[str, ...] = (".xml",)) -> tuple[Coun
         if len(members) != 1:
             raise ImportFileError(f"{path}: a .zip must hold exactly one export "
                                   f"({', '.join(suffixes)}); it holds {len(members)}")
-        return CountingReader(archive.open(members[0]), on_disk), size
-    return CountingReader(on_disk, on_disk), size
+        return CountingReader(archive.open(members[0]), on_disk, markup=markup), size
+    return CountingReader(on_disk, on_disk, markup=markup), size
