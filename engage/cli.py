@@ -304,14 +304,16 @@ def import_engage(file: Path, site_key: str, dry_run: bool) -> None:
 
 @click.command("export")
 @click.option("--site", "site_key", required=True, help="The site's key.")
-@click.option("--format", "form", type=click.Choice(["json"]), default="json", show_default=True,
-              help="JSON Lines, read back by `engage import engage` (README: Export format).")
+@click.option("--format", "form", type=click.Choice(["json", "wxr"]), default="json",
+              show_default=True, help="json: JSON Lines, read back by `engage import engage`; "
+              "wxr: a WordPress export (README: Export).")
 @click.option("--include-private", is_flag=True, help="Include authors' e-mail addresses.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (default: standard output).")
 def export_command(site_key: str, form: str, include_private: bool, output: Path | None) -> None:
     """Export a site's threads, comments (statuses, times, nesting), reactions and shares."""
     from .importers.engage_format import export_site
+    from .importers.wxr_export import export_wxr
 
     try:
         site = sites.get_site(site_key)
@@ -319,7 +321,8 @@ def export_command(site_key: str, form: str, include_private: bool, output: Path
         raise _fail(error) from None
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
-        threads_written, comments_written = export_site(site, out, include_private=include_private)
+        write = export_wxr if form == "wxr" else export_site
+        threads_written, comments_written = write(site, out, include_private=include_private)
     finally:
         if output:
             out.close()

@@ -103,3 +103,25 @@ def test_a_bad_export_is_refused_in_one_line_and_writes_nothing(runner, source, 
     copy = db.session.scalar(select(Site).where(Site.key == "copy-site"))
     assert db.session.scalar(select(func.count()).select_from(Thread)
                              .where(Thread.site_id == copy.id)) == 0
+
+
+def test_a_wxr_export_reads_back_through_the_wordpress_importer(runner, source, tmp_path):
+    path = tmp_path / "site.xml"
+    exported = runner.invoke(args=["export", "--site", "source-site", "--format", "wxr",
+                                   "-o", str(path)])
+    assert exported.exit_code == 0, exported.output
+    assert "awa@example.fr" not in path.read_text(encoding="utf-8")
+
+    imported = runner.invoke(args=["import", "wordpress", str(path), "--site", "copy-site"])
+    assert imported.exit_code == 0, imported.output
+
+    db.session.expire_all()
+    original, copy = snapshot("source-site"), snapshot("copy-site")
+    assert len(copy) == len(original) == 2
+    for before, after in zip(sorted(original, key=lambda t: t["thread"][1]),
+                             sorted(copy, key=lambda t: t["thread"][1]), strict=True):
+        kept = [c for c in before["comments"] if c[3] != CommentStatus.DELETED]
+        # Author, html, status, time (WXR keeps whole seconds).
+        assert [(c[0], c[2], c[3], c[7]) for c in after["comments"]] == [
+            (c[0], c[2], c[3], c[7].replace(microsecond=0)) for c in kept]
+        assert after["thread"][4] == before["thread"][4]  # approved count
