@@ -138,6 +138,7 @@ _HELD: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
      lambda m: _("%(links)s links (more than %(most)s)", links=m.group(1), most=m.group(2))),
     (re.compile(r"pre-moderation"), lambda m: _("every comment is moderated first")),
     (re.compile(r"first comment"), lambda m: _("first comment of this reader")),
+    (re.compile(r"imported"), lambda m: _("imported, with its status there")),
     (re.compile(r"reported (\d+) times"),
      lambda m: _("reported %(count)s times", count=m.group(1))),
 ]

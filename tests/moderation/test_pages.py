@@ -78,6 +78,18 @@ def test_pending_queue_shows_held_comment_with_rule_author_email_and_article(
     assert f"comment-{world['foreign'].id}" not in page  # the other site's
 
 
+def test_imported_comments_wait_in_the_queue_saying_so(moderator_client, world):
+    imported = make_comment(world["thread"], "Venu de WordPress", status=CommentStatus.PENDING,
+                            held_reason="imported", source="wordpress", source_id="41")
+    db.session.commit()
+
+    page = text(moderator_client.get(PENDING, headers=EN))
+    assert f'id="comment-{imported.id}"' in page
+    assert "imported, with its status there" in page
+    french = text(moderator_client.get(PENDING, headers={"Accept-Language": "fr"}))
+    assert "importé, avec le statut qu’il y avait" in french
+
+
 def test_pending_queue_renders_sanitized_body_as_html(moderator_client, world):
     page = text(moderator_client.get(PENDING))
 
