@@ -206,7 +206,7 @@ def import_wordpress(file: Path, site_key: str, dry_run: bool, zone: str) -> Non
 
     from .importers.files import ImportFileError, open_export
     from .importers.load import import_posts
-    from .importers.wxr import read_posts
+    from .importers.wxr import check_file, read_posts
 
     try:
         tz = ZoneInfo(zone)
@@ -220,8 +220,7 @@ def import_wordpress(file: Path, site_key: str, dry_run: bool, zone: str) -> Non
         # First the whole file is read: a malformed or truncated one imports nothing at all.
         reader, size = open_export(file)
         with _progress(size, "checking") as bar:
-            for _post in read_posts(reader, file.name):
-                bar.update(reader.consumed - bar.pos)
+            check_file(reader, file.name, "rss", lambda: bar.update(reader.consumed - bar.pos))
         reader, size = open_export(file)
         started = time.monotonic()
         with _progress(size, "dry run" if dry_run else "importing") as bar:
