@@ -190,8 +190,10 @@ class Comment(Model):
             sqlite_where=text("parent_id IS NOT NULL"),
         ),
         CheckConstraint("like_count >= 0", name="like_count_nonnegative"),
-        # An imported comment once per thread, however often its file is imported again.
-        UniqueConstraint("thread_id", "source", "source_id"),
+        # An imported comment once per thread, however often its file is imported again. An
+        # index, not a constraint: SQLite adds it without copying the table (migration 0007).
+        Index("uq_comment_thread_id_source_source_id", "thread_id", "source", "source_id",
+              unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
