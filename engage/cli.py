@@ -191,10 +191,20 @@ def notify_command() -> None:
 import_cli = AppGroup("import", help="Bring in comments from another system's export.")
 
 
-@import_cli.command("wordpress")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site_key", required=True, help="The site's key (engage site add).")
-@click.option("--dry-run", is_flag=True, help="Read everything and report, write nothing.")
+def import_command(name: str) -> Any:
+    """An `engage import NAME FILE --site KEY [--dry-run]` command."""
+    def register(command: Any) -> Any:
+        command = click.option("--dry-run", is_flag=True,
+                               help="Read everything and report, write nothing.")(command)
+        command = click.option("--site", "site_key", required=True,
+                               help="The site's key (engage site add).")(command)
+        command = click.argument("file", type=click.Path(exists=True, dir_okay=False,
+                                                         path_type=Path))(command)
+        return import_cli.command(name)(command)
+    return register
+
+
+@import_command("wordpress")
 @click.option("--timezone", "zone", default="Europe/Paris", show_default=True,
               help="The blog's time zone, for comments with local times only.")
 def import_wordpress(file: Path, site_key: str, dry_run: bool, zone: str) -> None:
@@ -237,10 +247,7 @@ def import_wordpress(file: Path, site_key: str, dry_run: bool, zone: str) -> Non
     click.echo(_summary_table(summary, dry_run))
 
 
-@import_cli.command("disqus")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site_key", required=True, help="The site's key (engage site add).")
-@click.option("--dry-run", is_flag=True, help="Read everything and report, write nothing.")
+@import_command("disqus")
 def import_disqus(file: Path, site_key: str, dry_run: bool) -> None:
     """Import a Disqus export (.xml or .xml.gz, as Disqus delivers it).
 
@@ -275,10 +282,7 @@ def import_disqus(file: Path, site_key: str, dry_run: bool) -> None:
     click.echo(_summary_table(summary, dry_run))
 
 
-@import_cli.command("engage")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site_key", required=True, help="The site's key (engage site add).")
-@click.option("--dry-run", is_flag=True, help="Read everything and report, write nothing.")
+@import_command("engage")
 def import_engage(file: Path, site_key: str, dry_run: bool) -> None:
     """Import an engage export (engage export), e.g. to move a site to another server."""
     from .importers.engage_format import import_lines, read_lines

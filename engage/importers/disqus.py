@@ -22,7 +22,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from .files import CountingReader, ImportFileError
-from .wxr import WxrComment, WxrPost, article_of, local
+from .wxr import WxrComment, WxrPost, article_of, local, parse_failure
 
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 
@@ -118,13 +118,8 @@ def read_threads(reader: CountingReader, name: str, stage: sqlite3.Connection
             element.clear()
             if root is not None:
                 root.remove(element)
-    except ParseError as error:
-        line, column = error.position
-        raise ImportFileError(f"{name}: line {line}, column {column}: not well-formed XML "
-                              f"({str(error).split(':')[0]})") from None
-    except DefusedXmlException as error:
-        raise ImportFileError(f"{name}: refused: the file declares a DOCTYPE or entities "
-                              f"({type(error).__name__}), which no Disqus export does") from None
+    except (ParseError, DefusedXmlException) as error:
+        raise parse_failure(name, "Disqus", error) from None
     return threads
 
 

@@ -127,6 +127,16 @@ def _post(item: Element) -> WxrPost:
     )
 
 
+def parse_failure(name: str, kind: str, error: Exception) -> ImportFileError:
+    """One line for what the streaming parser refused: where, or which declaration."""
+    if isinstance(error, ParseError):
+        line, column = error.position
+        return ImportFileError(f"{name}: line {line}, column {column}: not well-formed XML "
+                               f"({str(error).split(':')[0]})")
+    return ImportFileError(f"{name}: refused: the file declares a DOCTYPE or entities "
+                           f"({type(error).__name__}), which no {kind} export does")
+
+
 def read_posts(reader: CountingReader, name: str) -> Iterator[WxrPost]:
     """Yield the file's posts (items) in order; ImportFileError on anything malformed."""
     stream = io.BufferedReader(reader, buffer_size=1 << 16)
@@ -146,13 +156,8 @@ def read_posts(reader: CountingReader, name: str) -> Iterator[WxrPost]:
                 element.clear()
                 if parents:
                     parents[-1].remove(element)
-    except ParseError as error:
-        line, column = error.position
-        raise ImportFileError(f"{name}: line {line}, column {column}: not well-formed XML "
-                              f"({str(error).split(':')[0]})") from None
-    except DefusedXmlException as error:
-        raise ImportFileError(f"{name}: refused: the file declares a DOCTYPE or entities "
-                              f"({type(error).__name__}), which no WordPress export does") from None
+    except (ParseError, DefusedXmlException) as error:
+        raise parse_failure(name, "WordPress", error) from None
     if parents:  # pragma: no cover - the parser reports an unclosed element first
         raise ImportFileError(f"{name}: the file ends before </{local(parents[0].tag)}>")
 

@@ -72,20 +72,24 @@ def test_redis_down_from_the_start_still_serves(make_server, tmp_path):
     assert call(server.base + "/healthz").body == {"status": "ok", "redis": "down"}
 
 
+def versions_of(server, track):
+    import redis
+
+    from engage.serving.versions import RedisVersions
+
+    client = redis.Redis.from_url(server.url, socket_timeout=0.25, socket_connect_timeout=0.25,
+                                  health_check_interval=0)
+    return RedisVersions(client, track=track)
+
+
 def test_tokens_known_in_memory_are_not_trusted_once_a_bump_can_have_failed(private_redis):
     # A frozen Redis sends no invalidation: a worker must stop using the tokens it knows
     # before a write that cannot bump them has given up (and answered its reader).
-    import redis
 
-    from engage.serving.versions import RedisVersions, StoreDown
-
-    def store(track):
-        client = redis.Redis.from_url(private_redis.url, socket_timeout=0.25,
-                                      socket_connect_timeout=0.25, health_check_interval=0)
-        return RedisVersions(client, track=track)
+    from engage.serving.versions import StoreDown
 
     keys = ["t:fault\x00article"]
-    reader, writer = store(True), store(False)
+    reader, writer = versions_of(private_redis, True), versions_of(private_redis, False)
     wait_until(lambda: reader.tokens(keys) and reader.invalidations.stamp() is not None, 5,
                "tokens known in memory")
     known = reader.tokens(keys)
@@ -143,15 +147,10 @@ def test_a_redis_that_answers_but_refuses_writes_is_not_trusted(private_redis):
     # MISCONF, OOM, READONLY, NOREPLICAS: PING works, every bump fails. Here: NOREPLICAS.
     import redis
 
-    from engage.serving.versions import RedisVersions, StoreDown
-
-    def store(track):
-        client = redis.Redis.from_url(private_redis.url, socket_timeout=0.25,
-                                      socket_connect_timeout=0.25, health_check_interval=0)
-        return RedisVersions(client, track=track)
+    from engage.serving.versions import StoreDown
 
     keys = ["t:fault\x00article"]
-    reader, writer = store(True), store(False)
+    reader, writer = versions_of(private_redis, True), versions_of(private_redis, False)
     admin = redis.Redis.from_url(private_redis.url)
     wait_until(lambda: reader.tokens(keys) and reader.invalidations.stamp() is not None, 5,
                "tokens known in memory")
