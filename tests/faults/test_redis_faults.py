@@ -162,8 +162,9 @@ def test_a_redis_that_answers_but_refuses_writes_is_not_trusted(private_redis):
         time.sleep(0.2)  # engage's own writers wait this long (trust) before answering
         assert reader.invalidations.stamp() is None
         try:
-            assert reader.tokens(keys) != before
-        except StoreDown:
-            pass
+            after = reader.tokens(keys)
+        except StoreDown:  # as good: the database answers, nothing cached is used
+            after = None
+        assert after != before
     finally:
         admin.config_set("min-replicas-to-write", 0)
