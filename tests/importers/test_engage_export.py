@@ -125,3 +125,21 @@ def test_a_wxr_export_reads_back_through_the_wordpress_importer(runner, source, 
         assert [(c[0], c[2], c[3], c[7]) for c in after["comments"]] == [
             (c[0], c[2], c[3], c[7].replace(microsecond=0)) for c in kept]
         assert after["thread"][4] == before["thread"][4]  # approved count
+
+
+def test_an_export_imported_into_an_empty_database_is_the_same(runner, source, tmp_path):
+    from tests.conftest import _empty_all_tables
+
+    before = snapshot("source-site")
+    path = tmp_path / "site.jsonl"
+    assert runner.invoke(args=["export", "--site", "source-site", "--include-private",
+                               "-o", str(path)]).exit_code == 0
+    _empty_all_tables()
+    make_site("source-site")
+    db.session.commit()
+
+    imported = runner.invoke(args=["import", "engage", str(path), "--site", "source-site"])
+
+    assert imported.exit_code == 0, imported.output
+    db.session.expire_all()
+    assert snapshot("source-site") == before
