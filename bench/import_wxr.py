@@ -14,6 +14,7 @@ import argparse
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -93,21 +94,23 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="engage-import-bench-"))
-    export = root / "export.xml"
-    write_export(export, args.comments)
-    print(f"export: {args.comments:,} comments, {export.stat().st_size / 1e6:.1f} MB")
-    for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
-        if backend == "sqlite":
-            url, drop = f"sqlite:///{root}/{backend}.db", (lambda: None)
-        else:
-            url, drop = _fresh_postgres_database()
-        try:
-            seconds, peak = run_import(url, export, root)
-        finally:
-            drop()
-        print(f"{backend:10} {seconds:7.1f} s  {args.comments / seconds:8,.0f} comments/s  "
-              f"peak RSS {peak:6.0f} MB (of the largest child so far)")
-
+    try:
+        export = root / "export.xml"
+        write_export(export, args.comments)
+        print(f"export: {args.comments:,} comments, {export.stat().st_size / 1e6:.1f} MB")
+        for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
+            if backend == "sqlite":
+                url, drop = f"sqlite:///{root}/{backend}.db", (lambda: None)
+            else:
+                url, drop = _fresh_postgres_database()
+            try:
+                seconds, peak = run_import(url, export, root)
+            finally:
+                drop()
+            print(f"{backend:10} {seconds:7.1f} s  {args.comments / seconds:8,.0f} comments/s  "
+                  f"peak RSS {peak:6.0f} MB (of the largest child so far)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)  # a million comments' export is 600 MB
 
 if __name__ == "__main__":
     main()
