@@ -33,6 +33,7 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 
 Token = bytes | int | None
+_UNKNOWN: Any = object()  # a token this process has not read yet (None is a real one)
 
 
 class StoreDown(Exception):
@@ -387,14 +388,12 @@ class RedisVersions:
             stamp = invalidations.stamp()
             if stamp is not None:
                 known = invalidations.known
-                try:
-                    tokens = tuple([known[name] for name in names])
-                except KeyError:
-                    pass
-                else:
+                tokens = tuple([known.get(name, _UNKNOWN) for name in names])
+                # Some not known yet: the MGET below reads them, and keeps them under stamp.
+                if _UNKNOWN not in tokens:
                     if invalidations.still(stamp):
                         return (invalidations.lapses, *tokens)
-                    stamp = None
+                    stamp = None  # the listener moved meanwhile: keep nothing read now
         values = self._mget(names)
         if invalidations is None:
             return values
