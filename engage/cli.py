@@ -269,11 +269,23 @@ def import_disqus(file: Path, site_key: str, dry_run: bool) -> None:
             # The whole file is read (its posts staged) before anything is written.
             reader, size = open_export(file)
             with _progress(size, "reading") as bar:
-                threads = disqus.read_threads(reader, file.name, stage)
-                bar.update(size)
+                threads = disqus.read_threads(reader, file.name, stage,
+                                              lambda: bar.update(reader.consumed - bar.pos))
+                bar.update(size - bar.pos)
             skipped: dict[str, int] = {}
             posts = disqus.read_posts(threads, stage, skipped)
-            summary = import_posts(site, posts, zone=dt.UTC, dry_run=dry_run, source="disqus")
+            label = "dry run" if dry_run else "importing"
+            started = time.monotonic()
+            # The second phase is counted in comments: the file is read already.
+            with _progress(disqus.staged_count(stage), label) as bar:
+                def progress(summary: Any) -> None:
+                    bar.update(summary.comments_read - bar.pos)
+                    rate = summary.comments_read / max(time.monotonic() - started, 1e-3)
+                    bar.label = f"{label}, {rate:,.0f} comments/s"
+
+                summary = import_posts(site, posts, zone=dt.UTC, dry_run=dry_run,
+                                       progress=progress, source="disqus")
+                bar.update(bar.length - bar.pos)  # posts of missing threads: not read
             for reason, n in skipped.items():
                 summary.add("comments", "skipped", reason, n)
     except ImportFileError as error:

@@ -13,7 +13,7 @@ import dataclasses
 import io
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.etree.ElementTree import Element, ParseError
@@ -80,13 +80,15 @@ def real_link(link: str) -> str:
     return link
 
 
-def read_threads(reader: CountingReader, name: str, stage: sqlite3.Connection
-                 ) -> dict[str, DisqusThread]:
-    """Stream the file once: keep its threads, stage its posts; ImportFileError if bad."""
+def read_threads(reader: CountingReader, name: str, stage: sqlite3.Connection,
+                 progress: Callable[[], None] | None = None) -> dict[str, DisqusThread]:
+    """Stream the file once: keep its threads, stage its posts; ImportFileError if bad.
+
+    progress, if given, is called every few hundred elements (reader.consumed has moved)."""
     stream = io.BufferedReader(reader, buffer_size=1 << 16)
     events: Any = iterparse(stream, events=("start", "end"), forbid_dtd=True)
     threads: dict[str, DisqusThread] = {}
-    depth = 0
+    depth = read = 0
     root: Element | None = None
     try:
         for event, element in events:
@@ -118,9 +120,17 @@ def read_threads(reader: CountingReader, name: str, stage: sqlite3.Connection
             element.clear()
             if root is not None:
                 root.remove(element)
+            read += 1
+            if progress is not None and read % 500 == 0:
+                progress()
     except (ParseError, DefusedXmlException) as error:
         raise parse_failure(name, "Disqus", error) from None
     return threads
+
+
+def staged_count(stage: sqlite3.Connection) -> int:
+    """How many posts (comments) the file staged."""
+    return int(stage.execute("SELECT count(*) FROM post").fetchone()[0])
 
 
 @contextlib.contextmanager

@@ -130,3 +130,47 @@ def test_unknown_site_or_time_zone_is_one_clear_line(runner, site, tmp_path):
     assert "No site" in runner.invoke(args=["import", "wordpress", str(path),
                                             "--site", "nope"]).output
     assert "unknown time zone" in run_import(runner, path, "--timezone", "Mars/Olympus").output
+
+
+def test_chunks_of_many_posts_keep_every_thread_nesting_and_counter(app, site, tmp_path):
+    """Comments are written a generation at a time across a chunk of posts: with chunks of a
+    few comments, each post's chains still hang from the right parents in the right thread."""
+    from engage.importers.load import import_posts
+    from tests.importers.test_wxr import posts_of
+
+    def chain(post: int) -> str:  # 1 <- 2 <- 3, and 4 at the top, in reverse file order
+        return "".join(comment(str(n), f"n{n} p{post}", comment_approved="1",
+                               comment_parent=str(n - 1 if n in (2, 3) else 0))
+                       for n in (3, 2, 1, 4))
+
+    items = "".join(item(str(post), link=f"{ORIGIN}/a/{post}/", comments=chain(post))
+                    for post in range(7))
+    posts = posts_of(tmp_path, wxr(items))
+    summary = import_posts(site, posts, zone=dt.UTC, dry_run=False, batch=6, workers=1)
+    db.session.commit()
+    assert summary.total("comments", "created") == 28 and summary.total("threads", "created") == 7
+    for post in range(7):
+        thread, found = comments_of(f"/a/{post}/")
+        assert thread.comment_count == 4 and thread.version > 1
+        assert {k: c.body_source for k, c in found.items()}["3"] == f"n3 p{post}"
+        assert (found["2"].parent_id, found["3"].parent_id, found["3"].root_id,
+                found["3"].depth, found["4"].depth) == (found["1"].id, found["2"].id,
+                                                       found["1"].id, 2, 0)
+
+
+def test_items_of_one_permalink_are_one_thread_and_ids_missing_are_each_counted(runner, site,
+                                                                                tmp_path):
+    first = item("12", link=LINK, comments=comment("1", "Premier", comment_approved="1"))
+    second = item("12", link=LINK, comments="".join([
+        comment("1", "Premier", comment_approved="1"),
+        comment("2", "Réponse au premier", comment_approved="1", comment_parent="1"),
+        comment("", "Sans id"), comment("", "Sans id non plus")]))
+    result = run_import(runner, export(tmp_path, first + second))
+    assert result.exit_code == 0, result.output
+    thread, found = comments_of()
+    assert sorted(found) == ["1", "2"] and found["2"].parent_id == found["1"].id
+    assert thread.comment_count == 2
+    assert db.session.scalar(select(func.count()).select_from(Thread)) == 1
+    table = [line.split() for line in result.output.splitlines()]
+    assert ["comments", "skipped", "2", "no", "comment", "id"] in table, result.output
+    assert ["comments", "unchanged", "1", "already", "imported"] in table, result.output

@@ -1,6 +1,6 @@
 """Benchmark `engage import wordpress`: comments per second and peak memory.
 
-Run: python3 bench/import_wxr.py [--comments 100000] [--backend sqlite|postgresql|both]
+Run: python3 bench/import.py [--comments 100000] [--backend sqlite|postgresql|both]
 
 It writes a WordPress export (WXR 1.2) of N comments (20 per post, a fifth of them replies,
 French text: 70 % plain, 20 % with HTML and entities, 10 % with a link; some pending, spam)
