@@ -1,11 +1,13 @@
 """Benchmark `engage import wordpress`: comments per second and peak memory.
 
 Run: python3 bench/import.py [--comments 100000] [--backend sqlite|postgresql|both]
+                             [--repeat 3]
 
 It writes a WordPress export (WXR 1.2) of N comments (20 per post, a fifth of them replies,
 French text: 70 % plain, 20 % with HTML and entities, 10 % with a link; some pending, spam)
 to a temporary folder, imports it with the real command into a fresh database, and prints
-the time, comments per second and the peak resident memory of the importing process.
+the time, comments per second and the peak resident memory of the importing process; with
+--repeat, each backend's runs alternate and the median and range are printed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -92,23 +95,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="engage-import-bench-"))
     try:
         export = root / "export.xml"
         write_export(export, args.comments)
         print(f"export: {args.comments:,} comments, {export.stat().st_size / 1e6:.1f} MB")
-        for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
-            if backend == "sqlite":
-                url, drop = f"sqlite:///{root}/{backend}.db", (lambda: None)
-            else:
-                url, drop = _fresh_postgres_database()
-            try:
-                seconds, peak = run_import(url, export, root)
-            finally:
-                drop()
-            print(f"{backend:10} {seconds:7.1f} s  {args.comments / seconds:8,.0f} comments/s  "
-                  f"peak RSS {peak:6.0f} MB (of the largest child so far)")
+        backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+        rates: dict[str, list[float]] = {backend: [] for backend in backends}
+        for run in range(args.repeat):
+            for backend in backends:  # interleaved: the machine's noise falls on both
+                if backend == "sqlite":
+                    database = root / f"{backend}-{run}.db"
+                    url, drop = f"sqlite:///{database}", database.unlink
+                else:
+                    url, drop = _fresh_postgres_database()
+                try:
+                    seconds, peak = run_import(url, export, root)
+                finally:
+                    drop()
+                rates[backend].append(args.comments / seconds)
+                print(f"{backend:10} {seconds:7.1f} s  {args.comments / seconds:8,.0f} comments/s"
+                      f"  peak RSS {peak:6.0f} MB (of the largest child so far)")
+        if args.repeat > 1:
+            for backend, values in rates.items():
+                print(f"{backend:10} median {statistics.median(values):8,.0f} comments/s "
+                      f"(range {min(values):,.0f}-{max(values):,.0f}, {args.repeat} runs)")
     finally:
         shutil.rmtree(root, ignore_errors=True)  # a million comments' export is 600 MB
 

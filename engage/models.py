@@ -371,6 +371,10 @@ class Ban(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column()  # None: for ever
 
+    site: Mapped[Site] = relationship(lazy="raise_on_sql")
+    comment: Mapped[Comment | None] = relationship(lazy="raise_on_sql")
+    moderator: Mapped[Moderator | None] = relationship(lazy="raise_on_sql")
+
 
 class AuditEvent(Model):
     """One moderation action or settings change: who did what, when, on what."""

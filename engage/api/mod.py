@@ -10,7 +10,7 @@ from flask import Response, g, jsonify, request
 
 from ..errors import NotFound, ValidationError
 from ..extensions import db
-from ..models import AuditEvent, Comment, Flag
+from ..models import AuditEvent, Ban, Comment, Flag
 from ..services import accounts, bans, moderation, sites
 from ..services.moderation import Action, Queue
 from . import bp
@@ -163,10 +163,23 @@ def act_in_bulk() -> Response:
     return jsonify(body)
 
 
+def ban_json(ban: Ban, site_key: str) -> dict[str, Any]:
+    return {
+        "id": ban.id,
+        "site": site_key,
+        "identifiers": list(bans.identifiers_of(ban)),
+        "comment_id": ban.comment_id,
+        "reason": ban.reason,
+        "created_at": iso(ban.created_at),
+        "created_by": ban.moderator.email if ban.moderator else None,
+        "expires_at": iso(ban.expires_at),
+    }
+
+
 @bp.post("/mod/bans")
 @moderator_required
 def post_ban() -> tuple[Response, int]:
-    """Ban a comment's author from the site, for some days or for ever."""
+    """Ban a comment's author from the site by reader, e-mail or IP, for days or for ever."""
     data = json_body()
     site = _site(data.get("site") if isinstance(data.get("site"), str) else None)
     fields = Fields(data)
@@ -176,6 +189,7 @@ def post_ban() -> tuple[Response, int]:
     if not isinstance(reject, bool):
         fields.errors["reject_comments"] = "true or false"
     fields.raise_errors()
+    identifiers = bans.check_identifiers(data.get("identifiers"))
     assert comment_id is not None  # required: raise_errors refused its absence
     comment = moderation.comment_for(g.moderator, comment_id)
     if comment.thread.site_id != site.id:
@@ -183,19 +197,34 @@ def post_ban() -> tuple[Response, int]:
             "The comment is not on this site.", fields={"comment_id": "other site"}
         )
     ban, rejected = bans.ban_author(
-        g.moderator, comment, days=days, reason=_reason(data), reject_comments=reject
+        g.moderator, comment, days=days, reason=_reason(data), reject_comments=reject,
+        identifiers=identifiers,
     )
-    body = {
-        "ban": {
-            "id": ban.id,
-            "site": site.key,
-            "comment_id": comment.id,
-            "expires_at": iso(ban.expires_at),
-        },
-        "rejected_comments": rejected,
-    }
+    body = {"ban": ban_json(ban, site.key), "rejected_comments": rejected}
     db.session.commit()
     return jsonify(body), 201
+
+
+@bp.get("/mod/bans")
+@moderator_required
+def get_bans() -> Response:
+    """List the site's bans in force, newest first."""
+    site = _site(request.args.get("site"))
+    return jsonify({"bans": [ban_json(ban, site.key) for ban in bans.bans_of(site)]})
+
+
+@bp.delete("/mod/bans/<int:ban_id>")
+@moderator_required
+def delete_ban(ban_id: int) -> Response:
+    """Lift a ban (audited)."""
+    if ban_id > MAX_ID:
+        raise NotFound("No such ban.")
+    ban = bans.ban_for(g.moderator, ban_id)
+    body = {"ban": ban_json(ban, ban.site.key), "lifted": True}
+    data = json_body() if request.get_data() else {}
+    bans.lift(g.moderator, ban, _reason(data))
+    db.session.commit()
+    return jsonify(body)
 
 
 @bp.post("/mod/threads/<any(close, open):change>")

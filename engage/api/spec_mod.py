@@ -124,25 +124,40 @@ MOD_SCHEMAS: Json = {
             "reason": REASON,
             "reject_comments": _typed(
                 "boolean",
-                "Also reject the author's comments waiting or visible on the site.",
+                "Also reject the author's comments waiting or visible on the site that match "
+                "the banned identifiers.",
                 default=False,
             ),
+            "identifiers": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["reader", "email", "ip"]},
+                "minItems": 1,
+                "uniqueItems": True,
+                "default": ["reader", "email"],
+                "description": "What the ban matches. The e-mail only when the comment has "
+                "one; the IP only when asked: it can be shared (phones, offices, proxies).",
+            },
         },
-        optional=("days", "reason", "reject_comments"),
+        optional=("days", "reason", "reject_comments", "identifiers"),
     ),
-    "BanDone": _object(
+    "Ban": _object(
         {
-            "ban": _object(
-                {
-                    "id": ID,
-                    "site": {"type": "string"},
-                    "comment_id": ID,
-                    "expires_at": {**TIME, "type": ["string", "null"]},
-                }
-            ),
-            "rejected_comments": {"type": "integer"},
+            "id": ID,
+            "site": {"type": "string"},
+            "identifiers": {"type": "array", "items": {"type": "string"}},
+            "comment_id": {"type": ["integer", "null"]},
+            "reason": {"type": "string"},
+            "created_at": TIME,
+            "created_by": {"type": ["string", "null"], "description": "The moderator."},
+            "expires_at": {**TIME, "type": ["string", "null"],
+                           "description": "Null: a permanent ban; else a suspension."},
         }
     ),
+    "BanDone": _object(
+        {"ban": schema_ref("Ban"), "rejected_comments": {"type": "integer"}}
+    ),
+    "BanList": _object({"bans": {"type": "array", "items": schema_ref("Ban")}}),
+    "BanLifted": _object({"ban": schema_ref("Ban"), "lifted": {"type": "boolean"}}),
     "ThreadRef": _object({"site": SITE_KEY, "article": _text(1, 255)}),
     "ThreadState": _object(
         {"site": {"type": "string"}, "article": {"type": "string"}, "open": {"type": "boolean"}}
@@ -224,13 +239,33 @@ MOD_PATHS: Json = {
     "/api/v1/mod/bans": {
         "post": _operation(
             "post_ban",
-            "Ban a comment's author (reader, email and IP, hashed) from the site",
+            "Ban a comment's author (reader, e-mail or IP, hashed) from the site",
             {"201": json_answer("Banned.", "BanDone")},
             "validation_error",
             "unknown_site",
             "not_found",
             "payload_too_large",
             requestBody=json_body("NewBan"),
+        ),
+        "get": _operation(
+            "get_bans",
+            "The site's bans in force, newest first",
+            {"200": json_answer("The bans.", "BanList")},
+            "validation_error",
+            "unknown_site",
+            parameters=_params("mod_site"),
+        ),
+    },
+    "/api/v1/mod/bans/{ban_id}": {
+        "delete": _operation(
+            "delete_ban",
+            "Lift a ban (audited)",
+            {"200": json_answer("Lifted.", "BanLifted")},
+            "validation_error",
+            "not_found",
+            "payload_too_large",
+            parameters=[_param("ban_id", "path", ID)],
+            requestBody={"required": False, "content": json_body("ModAction")["content"]},
         )
     },
     "/api/v1/mod/threads/{change}": {
