@@ -54,7 +54,7 @@ def post_comment() -> tuple[Response, int]:
     body = {
         "comment": comment_json(comment),
         "status": comments.public_status(comment),
-        "edit_token": comments.edit_token_for(comment),
+        "edit_token": comments.edit_token_for(comment, site),
         "edit_expires_at": iso(comments.edit_expires_at(comment, site)),
     }
     db.session.commit()

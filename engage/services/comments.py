@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -36,17 +36,23 @@ class CommentEdit:
 EDITABLE = frozenset({CommentStatus.APPROVED, CommentStatus.PENDING})
 
 
-def _edit_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="engage.edit-token")
+def _edit_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="engage.edit-token")
 
 
-def edit_token_for(comment: Comment) -> str:
-    """Return a signed token that lets its holder edit or delete this comment for a while."""
-    return _edit_serializer().dumps(comment.id)
+def edit_token_for(comment: Comment, site: Site) -> str:
+    """Return a signed token that lets its holder edit or delete this comment for a while.
+
+    The token carries its own end, so widening the site's edit window later revives no
+    token that had expired, and narrowing it shortens none already given.
+    """
+    expires = edit_expires_at(comment, site)
+    return _edit_serializer().dumps([comment.id, int(expires.timestamp())])
 
 
 def edit_expires_at(comment: Comment, site: Site) -> dt.datetime:
-    """Return when the edit token issued with a new comment stops working."""
+    """Return when the edit token issued with a new comment stops working (at once when the
+    site allows no editing: edit_window=0)."""
     minutes = settings_of(site).edit_window
     return comment.created_at + dt.timedelta(minutes=minutes)
 
@@ -127,18 +133,24 @@ def public_status(comment: Comment) -> str:
 
 
 def _authorised(comment: Comment, token: str | None) -> None:
-    """Check an edit token against the comment and the site's edit window; bad_token otherwise."""
+    """Check an edit token against the comment and the end it was issued with; bad_token.
+
+    A comment with open reports can be neither edited nor deleted by its author: the
+    moderators must judge the words that were reported.
+    """
     if comment.status not in EDITABLE:
         raise BadToken("This comment can no longer be changed.")
-    window = settings_of(comment.thread.site).edit_window * 60
     try:
-        comment_id = _edit_serializer().loads(token or "", max_age=window)
-    except SignatureExpired:
-        raise BadToken("The edit window of this comment has closed.") from None
+        payload = _edit_serializer().loads(token or "")
     except BadSignature:
         raise BadToken() from None
-    if comment_id != comment.id:
+    if not (isinstance(payload, list) and len(payload) == 2
+            and all(type(v) is int for v in payload)) or payload[0] != comment.id:
         raise BadToken()
+    if utcnow().timestamp() >= payload[1]:
+        raise BadToken("The edit window of this comment has closed.")
+    if comment.flag_count:
+        raise BadToken("This comment was reported: it can no longer be changed.")
 
 
 def edit_comment(comment: Comment, token: str | None, edit: CommentEdit) -> Comment:
@@ -149,8 +161,6 @@ def edit_comment(comment: Comment, token: str | None, edit: CommentEdit) -> Comm
     moderators must judge the words that were reported.
     """
     _authorised(comment, token)
-    if comment.flag_count:
-        raise BadToken("This comment was reported: it can no longer be changed.")
     settings = settings_of(comment.thread.site)
     body_html = render_markdown(edit.body)
     verdict = rules.judge(settings, edit.body, body_html, first_comment=False)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from engage.extensions import db
 from engage.models import Comment, CommentStatus, Thread
+from engage.services.sites import set_options
 from tests.api.helpers import (
     ARTICLE,
     assert_error,
@@ -331,7 +332,7 @@ def test_edit_comment_with_token_of_another_comment_is_refused(client, site):
 def test_edit_comment_after_window_is_refused(client, site, monkeypatch):
     comment_id, token = posted(client)
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)
-    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later.timestamp())
+    monkeypatch.setattr("engage.services.comments.utcnow", lambda: later)
 
     response = client.patch(
         f"/api/v1/comments/{comment_id}",
@@ -340,6 +341,51 @@ def test_edit_comment_after_window_is_refused(client, site, monkeypatch):
     )
 
     assert_error(response, 403, "bad_token")
+
+
+def test_a_token_expired_stays_expired_when_the_window_is_widened(client, site, monkeypatch):
+    comment_id, token = posted(client)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)
+    monkeypatch.setattr("engage.services.comments.utcnow", lambda: later)
+    set_options(site, {"edit_window": "120"})
+    db.session.commit()
+
+    for call in (
+        lambda: client.patch(f"/api/v1/comments/{comment_id}", json={"body": "Revenu"},
+                             headers={"X-Engage-Edit-Token": token}),
+        lambda: client.delete(f"/api/v1/comments/{comment_id}",
+                              headers={"X-Engage-Edit-Token": token}),
+    ):
+        assert_error(call(), 403, "bad_token")
+    assert db.session.get(Comment, comment_id).status == CommentStatus.APPROVED
+
+
+def test_edit_window_zero_allows_no_edit_at_all(client, site):
+    set_options(site, {"edit_window": "0"})
+    db.session.commit()
+    comment_id, token = posted(client)
+
+    response = client.patch(f"/api/v1/comments/{comment_id}", json={"body": "Aussitôt"},
+                            headers={"X-Engage-Edit-Token": token})
+
+    assert_error(response, 403, "bad_token")
+    assert db.session.get(Comment, comment_id).edited_at is None
+
+
+def test_a_reported_comment_cannot_be_deleted_by_its_author(client, site):
+    comment_id, token = posted(client)
+    reported = client.post(f"/api/v1/comments/{comment_id}/flag",
+                           json={"reason": "illegal", "note": "diffamation"},
+                           headers={"X-Engage-Reader": "reporter-0000000000"})
+    assert reported.status_code in (200, 201, 202), reported.get_data(as_text=True)
+
+    response = client.delete(f"/api/v1/comments/{comment_id}",
+                             headers={"X-Engage-Edit-Token": token})
+
+    assert_error(response, 403, "bad_token")
+    db.session.expire_all()
+    kept = db.session.get(Comment, comment_id)
+    assert kept.status == CommentStatus.APPROVED and kept.body_source
 
 
 def test_edit_comment_with_bad_body_is_400_and_keeps_old_body(client, site):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engage.extensions import db
 from engage.models import AuditEvent, Ban, CommentStatus
 from tests.api.helpers import assert_error, post_comment
-from tests.api.test_mod import auth, status_of, world  # noqa: F401 - the fixture
+from tests.api.test_mod import auth, status_of
 
 TROLL = {"X-Engage-Reader": "troll-reader-0000000"}
 NEIGHBOUR = {"X-Engage-Reader": "neighbour-reader-000"}  # the same IP: the test client's
