@@ -131,6 +131,126 @@ def moderator_revoke_tokens(email: str) -> None:
     click.echo(f"Revoked {count} token(s) of {email}.")
 
 
+@moderator_cli.command("list")
+def moderator_list() -> None:
+    """List every account: e-mail, role, sites, and whether it is disabled."""
+    for moderator in accounts.all_moderators():
+        scope = ("every site" if moderator.role == ModeratorRole.ADMIN
+                 else ", ".join(sorted(s.key for s in moderator.sites)) or "no site")
+        state = "active" if moderator.is_active else "DISABLED"
+        click.echo(f"{moderator.email}  {moderator.role.value}  {state}  {scope}")
+
+
+def _moderator_or_fail(email: str) -> Any:
+    try:
+        return accounts.find_moderator(email)
+    except ApiError as error:
+        raise _fail(error) from None
+
+
+@moderator_cli.command("disable")
+@click.argument("email")
+def moderator_disable(email: str) -> None:
+    """Disable an account: its sessions end and its API tokens stop working at once."""
+    accounts.set_active(_moderator_or_fail(email), False)
+    db.session.commit()
+    click.echo(f"Disabled {email}: signed out everywhere, API tokens refused.")
+
+
+@moderator_cli.command("enable")
+@click.argument("email")
+def moderator_enable(email: str) -> None:
+    """Enable a disabled account again (it signs in anew; revoked tokens stay revoked)."""
+    accounts.set_active(_moderator_or_fail(email), True)
+    db.session.commit()
+    click.echo(f"Enabled {email}.")
+
+
+@moderator_cli.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def moderator_password(email: str, password_stdin: bool) -> None:
+    """Change a moderator's password (prompted, or read with --password-stdin); every
+    session of theirs ends."""
+    moderator = _moderator_or_fail(email)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_password(moderator, password)
+    except ApiError as error:
+        raise _fail(error) from None
+    db.session.commit()
+    click.echo(f"Password of {email} changed; their sessions are ended.")
+
+
+@site_cli.command("list")
+def site_list() -> None:
+    """List the sites: key, name, origins, comments."""
+    for site in sites.all_sites():
+        click.echo(f"{site.key}  {site.name}  {', '.join(sorted(site.origin_set))}  "
+                   f"{sites.comment_total(site)} comment(s)")
+
+
+@site_cli.command("remove")
+@click.argument("key")
+@click.option("--with-comments", is_flag=True,
+              help="Also delete the site's comments (refused without it when there are some).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def site_remove(key: str, with_comments: bool, yes: bool) -> None:
+    """Remove a site with its threads, reactions, bans and audit log."""
+    try:
+        site = sites.get_site(key)
+        if not yes:
+            click.confirm(f"Remove the site {key} ({site.name}) and everything of it?",
+                          abort=True)
+        removed = sites.remove_site(site, with_comments=with_comments)
+    except ApiError as error:
+        raise _fail(error) from None
+    db.session.commit()
+    click.echo(f"Removed the site {key} and its {removed} comment(s).")
+
+
+ban_cli = AppGroup("ban", help="See and lift the bans of a site.")
+
+
+@ban_cli.command("list")
+@click.argument("key")
+def ban_list(key: str) -> None:
+    """List the site's bans in force: id, what they match, until when, by whom, why."""
+    from .services import bans
+
+    try:
+        found = bans.bans_of(sites.get_site(key))
+    except ApiError as error:
+        raise _fail(error) from None
+    if not found:
+        click.echo(f"No ban in force on {key}.")
+    for ban in found:
+        until = ban.expires_at.strftime("until %Y-%m-%d %H:%M UTC") if ban.expires_at \
+            else "permanent"
+        who = ban.moderator.email if ban.moderator else "?"
+        comment = f"comment #{ban.comment_id}" if ban.comment_id else "comment gone"
+        click.echo(f"#{ban.id}  {'+'.join(bans.identifiers_of(ban))}  {until}  "
+                   f"{ban.created_at:%Y-%m-%d} by {who}  {comment}  {ban.reason or '-'}")
+
+
+@ban_cli.command("lift")
+@click.argument("ban_id", type=click.IntRange(1, 2**31 - 1))
+@click.option("--reason", default="", help="Why, for the audit log.")
+def ban_lift(ban_id: int, reason: str) -> None:
+    """Lift a ban: the author may comment again at once (audited)."""
+    from .services import bans
+
+    try:
+        bans.lift(None, bans.ban_for(None, ban_id), reason)
+    except ApiError as error:
+        raise _fail(error) from None
+    db.session.commit()
+    click.echo(f"Lifted ban #{ban_id}.")
+
+
 @click.command("purge")
 @click.option(
     "--older-than",
@@ -366,6 +486,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(site_cli)
     app.cli.add_command(moderator_cli)
+    app.cli.add_command(ban_cli)
     app.cli.add_command(reader_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(notify_command)

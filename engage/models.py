@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -328,6 +329,10 @@ class Moderator(Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))  # "fr" or "en"; None: the browser's
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Part of every page session's id: adding one ends all of them (sign-out, disabling,
+    # revoke-tokens), whatever cookie copies are around.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    shortcuts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     sites: Mapped[list[Site]] = relationship(secondary=moderator_site, lazy="selectin")
     tokens: Mapped[list[ApiToken]] = relationship(

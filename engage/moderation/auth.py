@@ -40,7 +40,9 @@ class SignedIn(UserMixin):
 
 
 def _seal(moderator: Moderator) -> str:
-    return keyed_hash("session", moderator.password_hash)[:32]
+    # A new password or a new session version (sign-out, disabling, revoke-tokens) changes
+    # the seal: every session opened before, and every copy of its cookie, stops working.
+    return keyed_hash("session", f"{moderator.session_version}:{moderator.password_hash}")[:32]
 
 
 @login_manager.user_loader
@@ -134,7 +136,10 @@ def login() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign the moderator out (a POST, which CSRFProtect checks, so no link can do it)."""
+    """Sign the moderator out everywhere (a POST, which CSRFProtect checks, so no link can
+    do it): the session version moves on, so a copy of the cookie is worth nothing."""
+    accounts.end_sessions(current_moderator())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")

@@ -97,7 +97,31 @@ def set_password(moderator: Moderator, password: str) -> None:
         raise ValidationError("The password is too short.",
                               fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"})
     moderator.password_hash = generate_password_hash(password)
+    end_sessions(moderator)
+
+
+def end_sessions(moderator: Moderator) -> None:
+    """End every page session of the moderator, on every device, now."""
+    moderator.session_version = (moderator.session_version or 0) + 1
     db.session.flush()
+
+
+def set_active(moderator: Moderator, active: bool) -> None:
+    """Disable (or enable again) an account: a disabled one can sign in nowhere, its
+    sessions end and its API tokens stop working (they are checked against the account)."""
+    moderator.is_active = active
+    end_sessions(moderator)
+
+
+def set_shortcuts(moderator: Moderator, enabled: bool) -> None:
+    """Turn the queue's one-key shortcuts on or off for this moderator (WCAG 2.1.4)."""
+    moderator.shortcuts = enabled
+    db.session.flush()
+
+
+def all_moderators() -> list[Moderator]:
+    """Every account, by e-mail."""
+    return list(db.session.scalars(select(Moderator).order_by(Moderator.email)))
 
 
 def set_locale(moderator: Moderator, locale: str | None) -> None:
@@ -132,10 +156,12 @@ def moderator_for_token(token: str | None) -> Moderator:
 
 
 def revoke_tokens(moderator: Moderator) -> int:
-    """Revoke every API token of a moderator; return how many were live."""
+    """Revoke every API token of a moderator, and end their page sessions too (a leaked
+    credential is rarely only one); return how many tokens were live."""
     result = db.session.execute(
         update(ApiToken)
         .where(ApiToken.moderator_id == moderator.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    end_sessions(moderator)
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -161,19 +161,22 @@ def bans_of(site: Site) -> list[Ban]:
         .order_by(Ban.id.desc())))
 
 
-def ban_for(moderator: Moderator, ban_id: int) -> Ban:
-    """A ban the moderator may see and lift; not_found, forbidden."""
+def ban_for(moderator: Moderator | None, ban_id: int) -> Ban:
+    """A ban the moderator may see and lift (None: the command line); not_found, forbidden."""
     ban = db.session.get(Ban, ban_id, options=[
         joinedload(Ban.site), joinedload(Ban.moderator), joinedload(Ban.comment)])
     if ban is None:
         raise NotFound("No such ban.")
-    authorize(moderator, ban.site)
+    if moderator is not None:
+        authorize(moderator, ban.site)
     return ban
 
 
-def lift(moderator: Moderator, ban: Ban, reason: str = "") -> None:
-    """Lift a ban: the author may comment again at once. Audited with what the ban was."""
+def lift(moderator: Moderator | None, ban: Ban, reason: str = "") -> None:
+    """Lift a ban: the author may comment again at once. Audited with what the ban was
+    (moderator None: lifted from the command line)."""
     record(moderator, "lift_ban", ban.site_id, comment=ban.comment, reason=reason,
+           actor=None if moderator else "command line",
            ban_id=ban.id, identifiers=list(identifiers_of(ban)), ban_reason=ban.reason,
            banned_by=ban.moderator.email if ban.moderator else None)
     db.session.delete(ban)

@@ -9,12 +9,12 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
-from ..errors import ForbiddenOrigin, UnknownSite, ValidationError
+from ..errors import Conflict, ForbiddenOrigin, UnknownSite, ValidationError
 from ..extensions import db
-from ..models import Site, SiteOrigin
+from ..models import Comment, Site, SiteOrigin, Thread
 from ..serving.cache import note_change
 from ..serving.versions import site_key_token
 from . import origins as registered_origins
@@ -262,6 +262,35 @@ def add_site(key: str, name: str, origins: Iterable[str]) -> Site:
     db.session.flush()
     registered_origins.forget()
     return site
+
+
+def all_sites() -> list[Site]:
+    """Every site, by key."""
+    return list(db.session.scalars(select(Site).order_by(Site.key)))
+
+
+def comment_total(site: Site) -> int:
+    """How many comments the site holds, whatever their status."""
+    return int(db.session.scalar(
+        select(func.count()).select_from(Comment).join(Thread, Comment.thread_id == Thread.id)
+        .where(Thread.site_id == site.id)) or 0)
+
+
+def remove_site(site: Site, *, with_comments: bool = False) -> int:
+    """Remove a site with its threads, comments, reactions, bans and audit log; return how
+    many comments went. Refused (conflict) while it holds comments, unless with_comments:
+    years of readers' words are not lost to a typo."""
+    comments = comment_total(site)
+    if comments and not with_comments:
+        raise Conflict(f"The site {site.key} holds {comments} comment(s): "
+                       "remove it with --with-comments to delete them too.")
+    key = site.key
+    db.session.delete(site)  # the database cascades to everything of the site
+    db.session.flush()
+    registered_origins.forget()
+    # Its cached answers must not outlive it (every one carries the site's token).
+    note_change(db.session, [site_key_token(key)])
+    return comments
 
 
 def add_origins(site: Site, origins: Iterable[str]) -> None:
