@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
+from .textsearch import fold_text
+
 # Stable constraint names, so that Alembic can alter and drop them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,6 +68,8 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         return
     # pysqlite's own transaction handling breaks SAVEPOINTs: let SQLAlchemy emit BEGIN itself.
     dbapi_connection.isolation_level = None
+    # The moderation search's accent- and case-insensitive matching (engage/textsearch.py).
+    dbapi_connection.create_function("engage_fold", 1, fold_text, deterministic=True)
     cursor = dbapi_connection.cursor()
     # SQLite leaves foreign keys off by default; WAL lets readers work while a comment is written.
     cursor.execute("PRAGMA foreign_keys=ON")

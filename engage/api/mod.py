@@ -46,9 +46,24 @@ def flag_json(flag: Flag) -> dict[str, Any]:
     }
 
 
-def queue_item_json(comment: Comment, flags: list[Flag]) -> dict[str, Any]:
-    """Serialise a comment for moderators: with its private fields, never its hashes."""
+def history_json(history: moderation.AuthorHistory | None) -> dict[str, Any] | None:
+    if history is None:
+        return None
+    return {"approved": history.approved, "pending": history.pending,
+            "rejected": history.rejected, "spam": history.spam, "reports": history.reports,
+            "first_seen": iso(history.first_seen)}
+
+
+def queue_item_json(comment: Comment, flags: list[Flag], page: Any = None) -> dict[str, Any]:
+    """Serialise a comment for moderators: with its private fields, never its hashes; with
+    a queue page, also its parent's excerpt and its author's history."""
     thread = comment.thread
+    parent = page.parents.get(comment.parent_id) if page is not None else None
+    context = {} if page is None else {
+        "parent": {"id": parent.id, "author": parent.author,
+                   "excerpt": moderation.excerpt(parent)} if parent else None,
+        "author_history": history_json(page.histories.get(comment.id)),
+    }
     return {
         "id": comment.id,
         "status": comment.status.value,
@@ -69,6 +84,7 @@ def queue_item_json(comment: Comment, flags: list[Flag]) -> dict[str, Any]:
         "featured": comment.featured,
         "report_count": comment.flag_count,
         "reports": [flag_json(f) for f in flags],
+        **context,
     }
 
 
@@ -105,19 +121,23 @@ def get_queue() -> Response:
     article = request.args.get("article") or None
     if article is not None and article_id(article) is None:
         raise ValidationError("Unknown article id.", fields={"article": "1-255 characters"})
-    page = moderation.read_queue(
+    search = request.args.get("q") or None
+    if search is not None and (len(search) > 200 or any(ord(c) < 0x20 for c in search)):
+        raise ValidationError("The search is too long.", fields={"q": "at most 200 characters"})
+    page = moderation.add_context(moderation.read_queue(
         site,
         queue,
         oldest_first=None if order is None else order == "oldest",
         article=article_id(article) if article else None,
+        search=search,
         cursor=request.args.get("cursor") or None,
-    )
+    ))
     return jsonify(
         {
             "site": site.key,
             "queue": queue.value,
             "counts": moderation.queue_counts(site),
-            "items": [queue_item_json(c, page.flags.get(c.id, [])) for c in page.comments],
+            "items": [queue_item_json(c, page.flags.get(c.id, []), page) for c in page.comments],
             "next_cursor": page.next_cursor,
         }
     )

@@ -46,6 +46,11 @@ MOD_PARAMETERS: Json = {
         {"type": "string", "enum": ["oldest", "newest"]},
         "Default: oldest first for pending and reported, newest first otherwise.",
     ),
+    "mod_search": _param(
+        "q", "query", {"type": "string", "maxLength": 200},
+        "Only comments whose text, author, e-mail or article (title or id) hold every word, "
+        "ignoring case and accents; `#123` is comment 123.",
+    ),
     "mod_article": _param(
         "article", "query", {"type": "string", "maxLength": 255}, "Only this article's comments."
     ),
@@ -94,7 +99,23 @@ MOD_SCHEMAS: Json = {
                 "items": _REPORT,
                 "description": "Reports of illegal content (EU DSA) first.",
             },
-        }
+            "parent": {
+                "type": ["object", "null"],
+                "description": "In a queue page: what a reply answers (null: top level).",
+                "properties": {"id": ID, "author": {"type": "string"},
+                               "excerpt": {"type": "string"}},
+            },
+            "author_history": {
+                "type": ["object", "null"],
+                "description": "In a queue page: the author's comments on this site by "
+                "status, the reports they received and when they were first seen, matched "
+                "by reader token and e-mail.",
+                "properties": {name: {"type": "integer"} for name in (
+                    "approved", "pending", "rejected", "spam", "reports")}
+                | {"first_seen": {**TIME, "type": ["string", "null"]}},
+            },
+        },
+        optional=("parent", "author_history"),
     ),
     "QueuePage": _object(
         {
@@ -208,7 +229,8 @@ MOD_PATHS: Json = {
             {"200": json_answer("The page, with the counts of every queue.", "QueuePage")},
             "validation_error",
             "unknown_site",
-            parameters=_params("mod_site", "queue", "order", "mod_article", "mod_cursor"),
+            parameters=_params("mod_site", "queue", "order", "mod_article", "mod_search",
+                               "mod_cursor"),
         )
     },
     "/api/v1/mod/comments/{comment_id}/{action}": {

@@ -37,6 +37,39 @@ def find_word(text: str, words: Iterable[str]) -> str | None:
     return None
 
 
+HELD_WORD = re.compile(r"(?:banned|suspect) word: (.+)$")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def held_word(held_reason: str | None) -> str | None:
+    """The word a rule held or rejected a comment for ("edited: suspect word: idiot")."""
+    found = HELD_WORD.search(held_reason or "")
+    return found.group(1) if found else None
+
+
+def mark_word(body_html: str, word: str) -> str:
+    """Wrap each occurrence of word in the (sanitized) HTML's text in <mark>, matched as
+    find_word matches it: on word boundaries, ignoring case and accents."""
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, fold(word).split())) + r"(?!\w)")
+    parts = _TAG.split(body_html)
+    for i in range(0, len(parts), 2):  # even parts are text, odd ones tags
+        text = parts[i]
+        folded, origin = [], []  # the folded text, and where each of its characters came from
+        for index, char in enumerate(text):
+            for piece in fold(char):
+                folded.append(piece)
+                origin.append(index)
+        marked, last = [], 0
+        for match in pattern.finditer("".join(folded)):
+            if match.end() == match.start():
+                continue
+            start, end = origin[match.start()], origin[match.end() - 1] + 1
+            marked += [text[last:start], "<mark>", text[start:end], "</mark>"]
+            last = end
+        parts[i] = "".join(marked) + text[last:]
+    return "".join(parts)
+
+
 def count_links(body_html: str) -> int:
     return body_html.count("<a ")
 

@@ -168,7 +168,8 @@ export function mountThread(container, api) {
 
   function renderComment(comment, { pending = false } = {}) {
     shown.add(comment.id);
-    const item = h("li", { class: "comment", "data-comment-id": comment.id });
+    // id="comment-N": the anchor moderators' links and shared links point at.
+    const item = h("li", { class: "comment", id: `comment-${comment.id}`, "data-comment-id": comment.id });
     const replies = h("ol", { class: "replies" });
     for (const reply of comment.replies || []) replies.append(renderComment(reply));
     const moreReplies = comment.more_replies ? moreRepliesButton(item, comment.more_replies) : null;
@@ -395,8 +396,22 @@ export function mountThread(container, api) {
     if (!list.children.length) list.append(h("li", { class: "muted empty" }, t.empty));
     else list.querySelector(".empty")?.remove();
     more.hidden = !state.cursor;
+    if (!next) showLinked();
     // "More" hides itself on the last page: keep the keyboard where the reading goes on.
     if (next && more.hidden && added.length) added[0].querySelector("article")?.focus();
+  }
+
+  // A link to one comment (#comment-N, as the moderation pages give): scroll to it, mark it
+  // and move the keyboard there, once, when it is on the page shown.
+  let linkedShown = false;
+  function showLinked() {
+    const wanted = /^#comment-(\d+)$/.exec(location.hash);
+    const item = wanted && !linkedShown && list.querySelector(`[data-comment-id="${wanted[1]}"]`);
+    if (!item) return;
+    linkedShown = true;
+    item.classList.add("is-linked");
+    item.querySelector("article")?.focus({ preventScroll: true });
+    item.scrollIntoView({ block: "center" });
   }
 
   function build(page) {
