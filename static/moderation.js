@@ -5,11 +5,9 @@
 
   var items = Array.prototype.slice.call(document.querySelectorAll("[data-item]"));
   var help = document.getElementById("shortcuts");
-  if (!items.length) {
+  // A moderator may turn one-key shortcuts off (WCAG 2.1.4): then none is bound at all.
+  if (!items.length || !help || help.getAttribute("data-enabled") !== "on") {
     return;
-  }
-  if (help) {
-    help.hidden = false;
   }
 
   // After an action the page reloads (POST, redirect, GET): come back to the same position,
@@ -35,6 +33,15 @@
     }
     var input = target.closest("input");
     return input !== null && !/^(checkbox|radio|button|submit|reset)$/.test(input.type);
+  }
+
+  // Shortcuts act only from a comment of the queue or the page itself: never while the
+  // keyboard is on the top bar, the filters or a menu ("f" on "Journal" featured a comment).
+  function onAQueueItem(target) {
+    if (!(target instanceof Element) || target === document.body || target === document.documentElement) {
+      return true;
+    }
+    return target.closest("[data-item]") !== null;
   }
 
   function press(names) {
@@ -81,7 +88,7 @@
       return;
     }
     var action = KEYS[event.key];
-    if (!action || isTyping(event.target)) {
+    if (!action || isTyping(event.target) || !onAQueueItem(event.target)) {
       return;
     }
     event.preventDefault();

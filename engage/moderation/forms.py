@@ -83,6 +83,9 @@ BAN_LENGTHS = [("1", _l("1 day")), ("7", _l("7 days")), ("30", _l("30 days")),
 class BanForm(FlaskForm):
     days = StringField(_l("Ban for"), validators=[AnyOf([value for value, _label in BAN_LENGTHS])],
                        default="7")
+    # Checkboxes drawn by hand in each card; none ticked is refused by the view.
+    identifiers = SelectMultipleField(choices=[SelectChoice(name, name)
+                                               for name in ("reader", "email", "ip")])
     reject_comments = BooleanField(_l("Also reject their comments waiting or visible"))
     reason = TextAreaField(_l("Reason"), validators=[Length(max=REASON_MAX)])
     back = HiddenField()
@@ -90,6 +93,16 @@ class BanForm(FlaskForm):
     @property
     def days_or_forever(self) -> int | None:
         return None if self.days.data == "forever" else int(self.days.data or 0)
+
+
+class LiftForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=REASON_MAX)])
+    back = HiddenField()
+
+
+class ShortcutsForm(FlaskForm):
+    enabled = StringField(validators=[AnyOf(["on", "off"])])
+    back = HiddenField()
 
 
 class ThreadForm(FlaskForm):
@@ -105,6 +118,7 @@ class QueueFilterForm(FlaskForm):
 
     order = StringField(_l("Order"), default="", validators=[AnyOf(["", "newest", "oldest"])])
     article = StringField(_l("Article id"), validators=[Optional(), Length(max=255)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
     cursor = HiddenField(validators=[Optional(), Length(max=200)])
 
     @property

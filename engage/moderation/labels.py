@@ -61,6 +61,7 @@ AUDIT_LABELS = {
     "feature": _l("Featured a comment"),
     "unfeature": _l("Unfeatured a comment"),
     "ban": _l("Banned an author"),
+    "lift_ban": _l("Lifted a ban"),
     "close_thread": _l("Closed a thread"),
     "open_thread": _l("Reopened a thread"),
     "settings": _l("Changed the settings"),
@@ -99,6 +100,10 @@ DETAIL_LABELS = {
     "rejected_comments": _l("comments rejected"),
     "article": _l("article"),
     "changes": _l("changes"),
+    "identifiers": _l("banned by"),
+    "ban_id": _l("ban"),
+    "ban_reason": _l("reason of the ban"),
+    "banned_by": _l("banned by moderator"),
 }
 
 

@@ -9,12 +9,13 @@ from flask import abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..errors import ApiError
 from ..extensions import db, limiter
-from ..services import accounts
+from ..services import accounts, moderation, rules
 from . import bp
 from .labels import (
     ACTION_LABELS,
@@ -73,8 +74,18 @@ def page_context() -> dict[str, Any]:
         "audit_labels": AUDIT_LABELS,
         "detail_labels": DETAIL_LABELS,
         "held_reason_label": held_reason_label,
+        "mark_held": mark_held,
+        "queue_of": moderation.queue_of,
+        "excerpt": moderation.excerpt,
         "locales": accounts.LOCALES,
     }
+
+
+def mark_held(body_html: str, held_reason: str | None) -> Markup:
+    """The comment's HTML with the word its rule matched marked, for the moderator's eye."""
+    word = rules.held_word(held_reason)
+    # body_html is our sanitizer's output: marking only adds <mark> around its text.
+    return Markup(rules.mark_word(body_html, word) if word else body_html)
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:

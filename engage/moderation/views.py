@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..models import Site
-from ..services import bans, moderation
+from ..services import accounts, bans, moderation
 from ..services.moderation import Action, Queue
 from ..services.sites import settings_of
 from . import bp
@@ -26,8 +26,10 @@ from .forms import (
     ActionForm,
     BanForm,
     BulkForm,
+    LiftForm,
     QueueFilterForm,
     SettingsForm,
+    ShortcutsForm,
     ThreadForm,
 )
 from .labels import action_done, error_message
@@ -87,10 +89,11 @@ def show_queue(site_key: str, queue: str) -> str:
     filters = QueueFilterForm(formdata=request.args)
     if not filters.validate():
         raise ValidationError("Unknown filter.")
-    page = moderation.read_queue(
+    page = moderation.add_context(moderation.read_queue(
         site, Queue(queue), oldest_first=filters.oldest_first,
-        article=filters.article.data or None, cursor=filters.cursor.data or None,
-    )
+        article=filters.article.data or None, search=filters.q.data or None,
+        cursor=filters.cursor.data or None,
+    ))
     return render_template(
         "moderation/queue.html", site=site, page=page, filters=filters,
         counts=moderation.queue_counts(site), sites=moderation.sites_of(moderator),
@@ -143,6 +146,9 @@ def ban_author(comment_id: int) -> Response:
     if not form.validate_on_submit():
         return _refuse(back, _("Choose how long the ban lasts."))
     days = form.days_or_forever
+    if not form.identifiers.data:
+        return _refuse(back, _("Choose what the ban matches: reader, e-mail or IP."))
+    identifiers = tuple(form.identifiers.data)
 
     reject, reason = bool(form.reject_comments.data), (form.reason.data or "").strip()
 
@@ -152,7 +158,45 @@ def ban_author(comment_id: int) -> Response:
         return f"{banned} {action_done(Action.REJECT, result[1])}" if reject else banned
 
     return _apply(lambda: bans.ban_author(moderator, comment, days=days, reason=reason,
-                                                reject_comments=reject), back, done)
+                                          reject_comments=reject, identifiers=identifiers),
+                  back, done)
+
+
+@bp.get("/sites/<site_key>/bans")
+def show_bans(site_key: str) -> str:
+    """Show the site's bans in force: what each matches, since when, by whom, why, until."""
+    moderator = current_moderator()
+    site = moderation.site_for(moderator, site_key)
+    return render_template("moderation/bans.html", site=site, bans=bans.bans_of(site),
+                           identifiers_of=bans.identifiers_of,
+                           sites=moderation.sites_of(moderator), reason_max=REASON_MAX,
+                           back=request.full_path.rstrip("?"))
+
+
+@bp.post(f"/bans/<{COMMENT_ID}:ban_id>/lift")
+def lift_ban(ban_id: int) -> Response:
+    """Lift a ban (audited)."""
+    moderator = current_moderator()
+    ban = bans.ban_for(moderator, ban_id)
+    form = LiftForm()
+    back = _back(form.back.data, ban.site)
+    if not form.validate_on_submit():
+        return _refuse(back, _("The reason is at most %(most)s characters.", most=REASON_MAX))
+    return _apply(lambda: bans.lift(moderator, ban, (form.reason.data or "").strip()), back,
+                  lambda _done: _("Ban lifted: the author may comment again."))
+
+
+@bp.post("/shortcuts")
+def set_shortcuts() -> Response:
+    """Turn the queue's one-key shortcuts on or off for the signed-in moderator."""
+    form = ShortcutsForm()
+    back = _back(form.back.data)
+    if not form.validate_on_submit():
+        return _refuse(back, _("This form is not valid."))
+    enabled = form.enabled.data == "on"
+    return _apply(lambda: accounts.set_shortcuts(current_moderator(), enabled), back,
+                  lambda _done: _("Keyboard shortcuts on.") if enabled
+                  else _("Keyboard shortcuts off."))
 
 
 @bp.post("/sites/<site_key>/threads/<any(close, open):change>")
@@ -204,5 +248,6 @@ def show_audit(site_key: str) -> str:
     events, next_cursor = moderation.audit_log(
         site, cursor if cursor and 0 < cursor <= ID_MAX else None)
     return render_template("moderation/audit.html", site=site, events=events,
+                           comments=moderation.comments_of(events),
                            next_cursor=next_cursor, sites=moderation.sites_of(moderator),
                            back=request.full_path.rstrip("?"))

@@ -130,6 +130,22 @@ def audit_log(
     return events[:limit], next_cursor
 
 
+def comments_of(events: Sequence[AuditEvent]) -> dict[int, Comment]:
+    """The comments the entries are about, in one query (for their excerpts and links)."""
+    wanted = {e.comment_id for e in events if e.comment_id}
+    if not wanted:
+        return {}
+    return {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(wanted)))}
+
+
+def queue_of(comment: Comment) -> Queue | None:
+    """The queue a comment is found in now (None: deleted by its author or erased)."""
+    try:
+        return Queue(comment.status.value)
+    except ValueError:
+        return None
+
+
 # --- queues -------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engage.extensions import db
 from engage.models import CommentStatus, Flag, FlagReason
 from tests.api.helpers import assert_error
-from tests.api.test_mod import act, auth, queue
+from tests.api.test_mod import act, queue
 from tests.factories import make_comment, make_thread
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from engage.extensions import db
-from engage.models import CommentStatus, Flag, FlagReason
+from engage.models import Ban, CommentStatus, Flag, FlagReason
 from tests.factories import make_comment, make_moderator, make_site, make_thread
 
 ARTICLE = "2026/11/mali-russie"
@@ -56,7 +56,9 @@ def world(app):
         "approved": make_comment(thread, "Déjà publié", author="Chloé", reader_hash="c" * 64),
         "reported": reported,
         "foreign": make_comment(other_thread, "Ailleurs", status=CommentStatus.PENDING),
+        "foreign_ban": Ban(site_id=other.id, reader_hash="z" * 64, reason="ailleurs"),
     }
+    db.session.add(world["foreign_ban"])
     db.session.commit()
     return world
 

@@ -73,7 +73,8 @@ def test_pending_queue_shows_held_comment_with_rule_author_email_and_article(
     assert f'id="comment-{world["pending"].id}"' in page
     assert "suspect word: idiot" in page
     assert "Awa" in page and "awa@example.org" in page
-    assert 'href="https://lejourpile.fr/2026/11/mali-russie"' in page
+    # The title links to the comment itself on the article page (the widget's anchor).
+    assert f'href="https://lejourpile.fr/2026/11/mali-russie#comment-{world["pending"].id}"' in page
     assert "Mali : la Russie renforce sa présence" in page
     assert f"comment-{world['foreign'].id}" not in page  # the other site's
 
@@ -337,11 +338,11 @@ def test_ban_for_ever_with_rejection_bans_and_rejects_their_comments(moderator_c
 
     response = moderator_client.post(f"/moderate/comments/{author.id}/ban", data={
         "days": "forever", "reject_comments": "y", "reason": "Insultes répétées",
-        "back": PENDING})
+        "identifiers": ["email"], "back": PENDING})
     page = text(moderator_client.get(response.headers["Location"], headers=EN))
 
     db.session.rollback()
-    (ban,) = db.session.scalars(select(Ban))
+    (ban,) = db.session.scalars(select(Ban).where(Ban.site_id == world["home"].id))
     assert ban.expires_at is None and ban.reason == "Insultes répétées"
     assert fresh(Comment, other.id).status == CommentStatus.REJECTED
     assert fresh(Comment, author.id).status == CommentStatus.REJECTED
@@ -349,10 +350,11 @@ def test_ban_for_ever_with_rejection_bans_and_rejects_their_comments(moderator_c
 
 
 def test_ban_for_seven_days_keeps_their_comments(moderator_client, world):
-    moderator_client.post(f"/moderate/comments/{world['approved'].id}/ban", data={"days": "7"})
+    moderator_client.post(f"/moderate/comments/{world['approved'].id}/ban",
+                          data={"days": "7", "identifiers": ["reader"]})
 
     db.session.rollback()
-    (ban,) = db.session.scalars(select(Ban))
+    (ban,) = db.session.scalars(select(Ban).where(Ban.site_id == world["home"].id))
     assert abs(ban.expires_at - (utcnow() + dt.timedelta(days=7))) < dt.timedelta(minutes=1)
     assert fresh(Comment, world["approved"].id).status == CommentStatus.APPROVED
 
@@ -362,10 +364,11 @@ def test_ban_of_author_nothing_identifies_bans_and_rejects_nobody(moderator_clie
     db.session.commit()
 
     moderator_client.post(f"/moderate/comments/{anonymous.id}/ban",
-                          data={"days": "7", "reject_comments": "y"})
+                          data={"days": "7", "reject_comments": "y",
+                                "identifiers": ["reader", "email"]})
 
     db.session.rollback()
-    assert db.session.scalars(select(Ban)).all() == []
+    assert db.session.scalars(select(Ban).where(Ban.site_id == world["home"].id)).all() == []
     assert fresh(Comment, world["approved"].id).status == CommentStatus.APPROVED
     assert fresh(Comment, world["pending"].id).status == CommentStatus.PENDING
 
@@ -383,7 +386,7 @@ def test_ban_with_unknown_length_bans_nobody(moderator_client, world):
     moderator_client.post(f"/moderate/comments/{world['approved'].id}/ban", data={"days": "12"})
 
     db.session.rollback()
-    assert db.session.scalars(select(Ban)).all() == []
+    assert db.session.scalars(select(Ban).where(Ban.site_id == world["home"].id)).all() == []
 
 
 def test_close_then_open_thread_shows_in_public_thread(moderator_client, world):

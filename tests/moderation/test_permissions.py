@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from engage.models import Comment, CommentStatus, Site, Thread
+from engage.models import Ban, Comment, CommentStatus, Site, Thread
 from engage.services.sites import settings_of
 from tests.moderation.helpers import fresh
 
@@ -22,6 +22,8 @@ def routes_on(site: str, comment: str):
         ("GET", f"/moderate/sites/{site}/settings", None),
         ("POST", f"/moderate/sites/{site}/settings", {"max_links": "9"}),
         ("GET", f"/moderate/sites/{site}/audit", None),
+        ("GET", f"/moderate/sites/{site}/bans", None),
+        ("POST", "/moderate/bans/{foreign_ban}/lift", {"reason": "r"}),
         ("POST", f"/moderate/sites/{site}/threads/close", {"article": "ailleurs"}),
         ("POST", f"/moderate/sites/{site}/threads/open", {"article": "ailleurs"}),
         ("GET", f"/moderate/?site={site}", None),
@@ -35,7 +37,7 @@ def routes_on(site: str, comment: str):
 
 
 def call(client, world, method, url, data):
-    ids = {name: world[name].id for name in ("foreign", "pending")}
+    ids = {name: world[name].id for name in ("foreign", "pending", "foreign_ban")}
     url = url.format(**ids)
     if data:
         data = {k: v.format(**ids) for k, v in data.items()}
@@ -51,6 +53,7 @@ def test_moderator_of_one_site_gets_403_on_another(moderator_client, world, meth
     assert fresh(Comment, world["foreign"].id).status == CommentStatus.PENDING
     assert fresh(Thread, world["other_thread"].id).is_open is True
     assert settings_of(fresh(Site, world["other"].id)).max_links == 2
+    assert fresh(Ban, world["foreign_ban"].id) is not None
 
 
 @pytest.mark.parametrize(("method", "url", "data"), [
@@ -103,8 +106,11 @@ def _patterns(rule: str) -> list[str]:
 
 def test_the_permission_table_covers_every_route(app):
     """A new page or action must join routes_on, so that it is tested for 403 too."""
-    public = {"moderation.login", "moderation.logout", "moderation.set_language"}
-    table = {url.split("?")[0].format(foreign=1) for _m, url, _d in routes_on("autre", "foreign")}
+    # Public, or about the signed-in account only (no site to authorise).
+    public = {"moderation.login", "moderation.logout", "moderation.set_language",
+              "moderation.set_shortcuts"}
+    table = {url.split("?")[0].format(foreign=1, foreign_ban=1)
+             for _m, url, _d in routes_on("autre", "foreign")}
     rules = [r.rule for r in app.url_map.iter_rules()
              if r.endpoint.startswith("moderation.") and r.endpoint not in public]
 
