@@ -454,3 +454,49 @@ def test_audit_page_escapes_reasons_and_changed_words(admin_client, world):
 
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page and "Banned words" in page
+
+
+def test_a_reply_shows_what_it_answers_the_authors_history_and_the_held_word(
+        moderator_client, world):
+    parent = world["approved"]
+    reply = make_comment(world["thread"], "Vraiment IDIÔT, ce raisonnement", parent=parent,
+                         status=CommentStatus.PENDING, held_reason="suspect word: idiot",
+                         reader_hash="c" * 64)
+    db.session.commit()
+
+    page = text(moderator_client.get(PENDING, headers=EN))
+
+    card = " ".join(page[page.index(f'id="comment-{reply.id}"'):].split())
+    assert "In reply to Chloé:" in card and "Déjà publié" in card
+    assert "<mark>IDIÔT</mark>" in card
+    # Chloé's token: her published comment and this one.
+    assert "2 comments (1 published, 1 waiting, 0 rejected, 0 spam)" in card
+
+
+def test_a_reported_published_comment_offers_keep_and_the_ban_form_its_identifiers(
+        moderator_client, world):
+    page = text(moderator_client.get("/moderate/sites/lejourpile/reported", headers=EN))
+
+    card = page[page.index(f'id="comment-{world["reported"].id}"'):]
+    assert '>Keep</button>' in card and 'data-action="approve"' in card
+    assert 'name="identifiers" value="ip"' in card and "can be shared" in card
+
+
+def test_the_bans_page_lists_and_lifts(moderator_client, world):
+    from engage.services import bans
+
+    ban, _ = bans.ban_author(world["moderator"], world["approved"], days=3,
+                             reason="insultes", identifiers=("reader",))
+    db.session.commit()
+    ban_id = ban.id
+
+    page = text(moderator_client.get("/moderate/sites/lejourpile/bans", headers=EN))
+    assert "insultes" in page and "suspended until" in page and "ailleurs" not in page
+
+    response = moderator_client.post(f"/moderate/bans/{ban_id}/lift",
+                                     data={"reason": "erreur", "back": "/moderate/"})
+    assert response.status_code == 302
+    db.session.rollback()
+    assert db.session.get(Ban, ban_id) is None
+    audit = text(moderator_client.get("/moderate/sites/lejourpile/audit", headers=EN))
+    assert "Lifted a ban" in audit and "Déjà publié" in audit
