@@ -36,6 +36,11 @@ class ApiError(Exception):
         self.fields = fields or {}
         self.retry_after = retry_after
 
+    def describe(self) -> str:
+        """The message and the fields' complaints on one line, for the command line."""
+        details = "; ".join(f"{k}: {v}" for k, v in self.fields.items())
+        return f"{self.message} {details}".strip()
+
     def to_dict(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message, "fields": self.fields}
         if self.retry_after is not None:

@@ -11,7 +11,7 @@ from flask import Response, g, jsonify, request
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..models import AuditEvent, Ban, Comment, Flag
-from ..services import accounts, bans, moderation, sites
+from ..services import accounts, bans, moderation, queue_context, sites
 from ..services.moderation import Action, Queue
 from . import bp
 from .schemas import MAX_ID, Fields, article_id, iso, json_body, whole_number
@@ -46,7 +46,7 @@ def flag_json(flag: Flag) -> dict[str, Any]:
     }
 
 
-def history_json(history: moderation.AuthorHistory | None) -> dict[str, Any] | None:
+def history_json(history: queue_context.AuthorHistory | None) -> dict[str, Any] | None:
     if history is None:
         return None
     return {"approved": history.approved, "pending": history.pending,
@@ -61,7 +61,7 @@ def queue_item_json(comment: Comment, flags: list[Flag], page: Any = None) -> di
     parent = page.parents.get(comment.parent_id) if page is not None else None
     context = {} if page is None else {
         "parent": {"id": parent.id, "author": parent.author,
-                   "excerpt": moderation.excerpt(parent)} if parent else None,
+                   "excerpt": queue_context.excerpt(parent)} if parent else None,
         "author_history": history_json(page.histories.get(comment.id)),
     }
     return {
@@ -124,7 +124,7 @@ def get_queue() -> Response:
     search = request.args.get("q") or None
     if search is not None and (len(search) > 200 or any(ord(c) < 0x20 for c in search)):
         raise ValidationError("The search is too long.", fields={"q": "at most 200 characters"})
-    page = moderation.add_context(moderation.read_queue(
+    page = queue_context.add_context(moderation.read_queue(
         site,
         queue,
         oldest_first=None if order is None else order == "oldest",

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ApiError
 from ..extensions import db, limiter
-from ..services import accounts, moderation, rules
+from ..services import accounts, moderation, queue_context, rules
 from . import bp
 from .labels import (
     ACTION_LABELS,
@@ -76,7 +76,7 @@ def page_context() -> dict[str, Any]:
         "held_reason_label": held_reason_label,
         "mark_held": mark_held,
         "queue_of": moderation.queue_of,
-        "excerpt": moderation.excerpt,
+        "excerpt": queue_context.excerpt,
         "locales": accounts.LOCALES,
     }
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..errors import Conflict, ValidationError
 from ..extensions import db
 from ..models import Site
-from ..services import accounts, bans, moderation
+from ..services import accounts, bans, moderation, queue_context
 from ..services.moderation import Action, Queue
 from ..services.sites import settings_of
 from . import bp
@@ -89,7 +89,7 @@ def show_queue(site_key: str, queue: str) -> str:
     filters = QueueFilterForm(formdata=request.args)
     if not filters.validate():
         raise ValidationError("Unknown filter.")
-    page = moderation.add_context(moderation.read_queue(
+    page = queue_context.add_context(moderation.read_queue(
         site, Queue(queue), oldest_first=filters.oldest_first,
         article=filters.article.data or None, search=filters.q.data or None,
         cursor=filters.cursor.data or None,
@@ -248,6 +248,6 @@ def show_audit(site_key: str) -> str:
     events, next_cursor = moderation.audit_log(
         site, cursor if cursor and 0 < cursor <= ID_MAX else None)
     return render_template("moderation/audit.html", site=site, events=events,
-                           comments=moderation.comments_of(events),
+                           comments=queue_context.comments_of(events),
                            next_cursor=next_cursor, sites=moderation.sites_of(moderator),
                            back=request.full_path.rstrip("?"))
