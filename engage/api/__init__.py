@@ -15,9 +15,15 @@ EXPOSED_HEADERS = "ETag, Retry-After"
 
 
 def use_site(key: str | None) -> Site:
-    """Resolve the request's site (unknown_site) and remember it for the CORS answer."""
+    """Resolve the request's site and check the page's origin; unknown_site, forbidden_origin.
+
+    Reads are checked too: a page served from an origin the site did not register (localhost
+    instead of 127.0.0.1, www., http instead of https, a staging host) then learns why, with
+    CORS headers on the refusal, instead of an answer its browser hides as an outage.
+    """
     site = sites.get_site(key)
     remember_site(site)
+    sites.check_origin(site, origin_header())
     return site
 
 
@@ -75,9 +81,15 @@ def answer_cors(response: Response) -> Response:
 
 
 def _may_read(origin: str, response: Response) -> bool:
+    if request.method == "OPTIONS":
+        # Any origin may send its request: no credentials ride on the public API and every
+        # request is checked against the site's origins, so an unregistered page reads its
+        # 403 forbidden_origin (and the widget says what to fix) rather than a network error.
+        return True
     site_origins: frozenset[str] | None = g.get("site_origins")
     if site_origins is not None:
-        return origin in site_origins
+        # Off the site's origins, only the refusal itself is readable: it reveals nothing.
+        return origin in site_origins or response.status_code == 403
     # Before the site is known (a preflight, an unknown site, a database fault), any registered
     # origin may read the answer: it reveals nothing, and lets the widget show the error. When
     # not even that can be known, an error in the contract's shape still reveals nothing.

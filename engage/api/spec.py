@@ -30,9 +30,11 @@ an account: it dedupes reactions, likes, flags and shares. Where it is optional 
 one is still refused with 400 `validation_error`. The server never stores it in clear.
 
 **CORS.** Only origins registered for the site get `Access-Control-Allow-Origin` (with
-`ETag` and `Retry-After` exposed). A write whose `Origin` header is present and not
-registered for the site answers 403 `forbidden_origin`; requests without `Origin`
-(servers, scripts) are not refused for it.
+`ETag` and `Retry-After` exposed) on their answers. A read or a write whose `Origin` header
+is present and not registered for the site answers 403 `forbidden_origin`, and that refusal
+(it holds nothing) carries the CORS headers, so the page can tell an unregistered origin from
+an outage; preflights are answered for any origin for the same reason. Requests without
+`Origin` (servers, scripts, same-origin reads) are not refused for it.
 
 **Errors** always have the `Error` shape and a 4xx status for bad input (503 when the
 database cannot be reached): `{"error": {"code": "validation_error", "message": "human

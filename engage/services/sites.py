@@ -217,8 +217,8 @@ def get_site(key: str | None) -> Site:
     return site
 
 
-def check_write_origin(site: Site, origin_header: str | None) -> None:
-    """Refuse a write whose Origin header is present and not registered; forbidden_origin."""
+def check_origin(site: Site, origin_header: str | None) -> None:
+    """Refuse a request whose Origin header is present and not registered; forbidden_origin."""
     if origin_header is None:
         return
     if normalize_origin(origin_header) not in site.origin_set:

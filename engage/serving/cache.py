@@ -150,9 +150,11 @@ class CachedReads:
         origin = environ.get("HTTP_ORIGIN")
         if origin:
             allowed = self._may_read(origin, entry.origins)
-            if allowed:
-                headers += [("Access-Control-Allow-Origin", allowed),
-                            ("Access-Control-Expose-Headers", "ETag, Retry-After")]
+            if not allowed:
+                # A page off the site's origins: Flask words the refusal (forbidden_origin).
+                return list(self.app(environ, start_response))
+            headers += [("Access-Control-Allow-Origin", allowed),
+                        ("Access-Control-Expose-Headers", "ETag, Retry-After")]
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         headers.append(("X-Request-Id", incoming if valid_request_id(incoming)
                         else uuid.uuid4().hex))

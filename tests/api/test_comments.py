@@ -174,6 +174,7 @@ def test_post_comment_from_foreign_origin_is_refused(client, site):
     response = post_comment(client, headers={"Origin": "https://evil.example"})
 
     assert_error(response, 403, "forbidden_origin")
+    assert response.headers["Access-Control-Allow-Origin"] == "https://evil.example"
     assert stored_comments() == []
 
 
