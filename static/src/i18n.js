@@ -1,4 +1,7 @@
 // French and English strings; the language comes from data-engage-lang, else <html lang>.
+// French follows the Imprimerie nationale: a narrow no-break space (U+202F) before ! ? ; and
+// inside « », a no-break space (U+00A0) before :, the typographic apostrophe ’
+// (tests/test_typography.py checks every string).
 const STRINGS = {
   fr: {
     region: "Réactions et commentaires",
@@ -9,8 +12,8 @@ const STRINGS = {
     nativeShare: "Partager…",
     copied: "Lien copié dans le presse-papiers.",
     copiedShort: "Lien copié ✓",
-    copyFailed: "Impossible de copier le lien : copiez l’adresse de la page.",
-    commentsTitle: (n) => (n === 0 ? "Commentaires" : n === 1 ? "1 commentaire" : `${fmt("fr", n)} commentaires`),
+    copyFailed: "Impossible de copier le lien : copiez l’adresse de la page.",
+    commentsTitle: (n) => plural("fr", n, "commentaire", "commentaires"),
     formTitle: "Laisser un commentaire",
     replyTitle: (name) => `Répondre à ${name}`,
     name: "Nom",
@@ -18,36 +21,36 @@ const STRINGS = {
     emailHint: "Jamais affiché ni partagé.",
     body: "Votre commentaire",
     bodyHint: "**gras**, *italique*, `code`, > citation, listes et liens.",
-    count: (n, max) => `${fmt("fr", n)} / ${fmt("fr", max)} caractères`,
+    count: (n, max) => `${fmt("fr", n)} / ${plural("fr", max, "caractère", "caractères")}`,
     submit: "Publier",
     sending: "Envoi…",
     cancel: "Annuler",
     save: "Enregistrer",
     posted: "Votre commentaire est publié.",
-    pending: "Merci ! Votre commentaire sera visible après modération.",
+    pending: "Merci ! Votre commentaire sera visible après modération.",
     awaiting: "En attente de modération",
     fixFields: "Vérifiez les champs signalés.",
-    wait: (s) => `Vous écrivez vite ! Patientez ${fmt("fr", s)} s avant de réessayer.`,
+    wait: (s) => `Vous écrivez vite ! Patientez ${fmt("fr", s)} s avant de réessayer.`,
     failed: "Le service ne répond pas. Réessayez dans un instant.",
     closed: "Les commentaires sont fermés pour cet article.",
-    empty: "Aucun commentaire pour l’instant. Lancez la discussion !",
+    empty: "Aucun commentaire pour l’instant. Lancez la discussion !",
     sort: "Trier",
     sorts: { oldest: "Plus anciens", newest: "Plus récents", top: "Les plus appréciés" },
     more: "Afficher plus de commentaires",
-    moreReplies: (n) => (n === 1 ? "Afficher 1 autre réponse" : `Afficher ${fmt("fr", n)} autres réponses`),
+    moreReplies: (n) => `Afficher ${plural("fr", n, "autre réponse", "autres réponses")}`,
     reply: "Répondre",
     like: "J’aime",
     likeCount: (n) => `${fmt("fr", n)} j’aime`,
     edit: "Modifier",
     remove: "Supprimer",
-    confirmRemove: "Supprimer définitivement ce commentaire ?",
+    confirmRemove: "Supprimer définitivement ce commentaire ?",
     removed: "Commentaire supprimé.",
     deleted: "Ce commentaire a été supprimé.",
     edited: "modifié",
     featured: "Choix de la rédaction",
     moderator: "Modération",
     report: "Signaler",
-    reportTitle: "Pourquoi signaler ce commentaire ?",
+    reportTitle: "Pourquoi signaler ce commentaire ?",
     reasons: { spam: "Spam ou publicité", abuse: "Propos injurieux ou haineux", offtopic: "Hors sujet", illegal: "Contenu illégal", other: "Autre raison" },
     note: "Précisions (facultatif)",
     noteIllegal: "Expliquez en quoi ce contenu est illégal",
@@ -57,6 +60,8 @@ const STRINGS = {
     loading: "Chargement des commentaires…",
     saved: "Modification enregistrée.",
     tooLate: "Le délai de modification est passé.",
+    reportedAlready: "Signalé",
+    shares: (n) => plural("fr", n, "partage", "partages"),
     errors: {
       thread_closed: "Les commentaires sont fermés pour cet article.",
       banned: "Vous ne pouvez plus commenter sur ce site.",
@@ -68,7 +73,7 @@ const STRINGS = {
       payload_too_large: "Votre commentaire est trop long.",
       validation_error: "Ce commentaire ne peut pas être publié tel quel.",
     },
-    fieldErrors: { author: "Indiquez votre nom (64 caractères au plus).", body: "Écrivez votre commentaire (5 000 caractères au plus).", email: "Cette adresse e-mail n’est pas valide." },
+    fieldErrors: { author: "Indiquez votre nom (64 caractères au plus).", body: "Écrivez votre commentaire (5 000 caractères au plus).", email: "Cette adresse e-mail n’est pas valide." },
   },
   en: {
     region: "Reactions and comments",
@@ -80,7 +85,7 @@ const STRINGS = {
     copied: "Link copied to the clipboard.",
     copiedShort: "Link copied ✓",
     copyFailed: "The link could not be copied: copy the page's address instead.",
-    commentsTitle: (n) => (n === 0 ? "Comments" : n === 1 ? "1 comment" : `${fmt("en", n)} comments`),
+    commentsTitle: (n) => plural("en", n, "comment", "comments"),
     formTitle: "Leave a comment",
     replyTitle: (name) => `Reply to ${name}`,
     name: "Name",
@@ -88,7 +93,7 @@ const STRINGS = {
     emailHint: "Never shown or shared.",
     body: "Your comment",
     bodyHint: "**bold**, *italic*, `code`, > quote, lists and links.",
-    count: (n, max) => `${fmt("en", n)} / ${fmt("en", max)} characters`,
+    count: (n, max) => `${fmt("en", n)} / ${plural("en", max, "character", "characters")}`,
     submit: "Post",
     sending: "Sending…",
     cancel: "Cancel",
@@ -104,10 +109,10 @@ const STRINGS = {
     sort: "Sort",
     sorts: { oldest: "Oldest", newest: "Newest", top: "Most liked" },
     more: "Show more comments",
-    moreReplies: (n) => (n === 1 ? "Show 1 more reply" : `Show ${fmt("en", n)} more replies`),
+    moreReplies: (n) => `Show ${plural("en", n, "more reply", "more replies")}`,
     reply: "Reply",
     like: "Like",
-    likeCount: (n) => `${fmt("en", n)} ${n === 1 ? "like" : "likes"}`,
+    likeCount: (n) => plural("en", n, "like", "likes"),
     edit: "Edit",
     remove: "Delete",
     confirmRemove: "Delete this comment for good?",
@@ -127,6 +132,8 @@ const STRINGS = {
     loading: "Loading comments…",
     saved: "Changes saved.",
     tooLate: "The time to edit this comment is over.",
+    reportedAlready: "Reported",
+    shares: (n) => plural("en", n, "share", "shares"),
     errors: {
       thread_closed: "Comments are closed on this article.",
       banned: "You can no longer comment on this site.",
@@ -143,7 +150,13 @@ const STRINGS = {
 };
 
 function fmt(lang, n) {
-  return new Intl.NumberFormat(lang).format(n);
+  return new Intl.NumberFormat(lang).format(n); // French: U+202F between thousands
+}
+
+// "1 commentaire", "0 commentaire", "12 commentaires": the language's own plural rules
+// (in French 0 and 1 take the singular, in English only 1).
+function plural(lang, n, one, other) {
+  return `${fmt(lang, n)} ${new Intl.PluralRules(lang).select(n) === "one" ? one : other}`;
 }
 
 export function pickLanguage(container) {
@@ -178,4 +191,4 @@ export function absoluteTime(lang, iso) {
   return new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" }).format(new Date(iso));
 }
 
-export { fmt };
+export { fmt, plural };

@@ -1,6 +1,7 @@
 // embed.js: finds the thread container and the listing counters of the page that loads it.
 import { client } from "./api.js";
 import { mountThread } from "./widget.js";
+import { fmt, pickLanguage, strings } from "./i18n.js";
 
 function start(script) {
   const site = script.dataset.engageSite;
@@ -26,6 +27,7 @@ function start(script) {
 // Listing pages: every [data-engage-count] element gets its article's comment count, all from
 // one request (batches of 100, the API's limit).
 async function fillCounts(api) {
+  const lang = pickLanguage(document.documentElement);
   const elements = [...document.querySelectorAll("[data-engage-count]")];
   const articles = [...new Set(elements.map((el) => el.dataset.engageCount).filter(Boolean))];
   for (let i = 0; i < articles.length; i += 100) {
@@ -33,7 +35,10 @@ async function fillCounts(api) {
     if (!answer.ok) continue;
     for (const el of elements) {
       const count = answer.data.counts[el.dataset.engageCount];
-      if (count) el.textContent = new Intl.NumberFormat(document.documentElement.lang || undefined).format(count.comments);
+      if (!count) continue;
+      // data-engage-count-format="long": the whole phrase, "1 commentaire", "12 commentaires".
+      el.textContent = el.dataset.engageCountFormat === "long"
+        ? strings(lang).commentsTitle(count.comments) : fmt(lang, count.comments);
     }
   }
 }

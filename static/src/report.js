@@ -8,9 +8,10 @@ export function reportForm(t, onSend, onCancel) {
   const noteId = `${group}-note`;
   const noteLabel = h("label", { for: noteId }, t.note);
   const note = h("textarea", { id: noteId, name: "note", rows: 2, maxlength: 2000 });
-  const radios = Object.entries(t.reasons).map(([value, label], i) =>
+  const radios = Object.entries(t.reasons).map(([value, label]) =>
     h("label", { class: "choice" },
-      h("input", { type: "radio", name: group, value, checked: i === 0, onchange: () => {
+      // No reason chosen for the reader: required, so that sending asks for one.
+      h("input", { type: "radio", name: group, value, required: true, onchange: () => {
         // A notice of illegal content must say why (EU Digital Services Act): ask for it.
         noteLabel.textContent = value === "illegal" ? t.noteIllegal : t.note;
         note.required = value === "illegal";

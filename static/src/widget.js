@@ -36,22 +36,44 @@ function articleRef(container) {
   };
 }
 
+// "auto" follows the page's real background (its first opaque one behind the container),
+// and looks again when the reader's colour scheme changes, for pages that follow it.
+function followTheme(shell, wanted) {
+  const apply = () => {
+    let el = shell.getRootNode().host || null;
+    let dark = false;
+    for (; el; el = el.parentElement) {
+      const rgb = getComputedStyle(el).backgroundColor.match(/[\d.]+/g) || [];
+      if (rgb.length > 3 && +rgb[3] === 0) continue;
+      dark = rgb.length > 2 && 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 128;
+      break;
+    }
+    shell.dataset.theme = dark ? "dark" : "light";
+  };
+  if (wanted !== "auto") return (shell.dataset.theme = wanted === "dark" ? "dark" : "light");
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", apply);
+  queueMicrotask(apply); // once the shadow root is attached
+}
+
 export function mountThread(container, api) {
   const lang = pickLanguage(container);
   const t = strings(lang);
   const ref = articleRef(container);
   const root = container.attachShadow({ mode: "open" });
+  // The live region inside the section: announcements are read in the widget's language.
   const live = h("p", { class: "sr-only", role: "status", "aria-live": "polite" });
-  const shell = h("section", { class: "engage", lang, "aria-label": t.region, "data-theme": container.dataset.engageTheme || "light" },
-    h("p", { class: "muted" }, t.loading));
-  append(root, [h("style", {}, css), shell, live]);
+  const view = h("div", {}, h("p", { class: "muted" }, t.loading));
+  const shell = h("section", { class: "engage", lang, "aria-label": t.region }, view, live);
+  followTheme(shell, container.dataset.engageTheme);
+  append(root, [h("style", {}, css), shell]);
 
   const myReaction = perArticle("reaction", api.site, ref.article);
   const myLikes = perArticle("likes", api.site, ref.article);
   const state = { sort: "oldest", thread: null, targets: {}, cursor: null };
   const list = h("ol", { class: "comments" });
   const more = h("button", { type: "button", class: "more", hidden: true, onclick: () => load(true) }, t.more);
-  const title = h("h2", { class: "title", id: `engage-title-${++uid}` });
+  const title = h("h2", { class: "title", id: `engage-title-${++uid}`, tabindex: "-1" });
+  const myReports = perArticle("reported", api.site, ref.article);
 
   function announce(message) {
     // Clearing first makes screen readers repeat an identical message.
@@ -67,6 +89,15 @@ export function mountThread(container, api) {
     if (error.code === "validation_error" && fields.some((f) => t.fieldErrors[f])) return t.fixFields;
     if (error.code === "validation_error" && fields.includes("parent_id")) return t.errors.gone;
     return t.errors[error.code] || t.failed;
+  }
+
+  // For the site owner, in the console: what to change so that the page gets its comments.
+  function explain(error) {
+    if (error.code === "forbidden_origin") {
+      console.warn(`engage: ${location.origin} is not registered for the site "${api.site}". Register it with: engage site set ${api.site} origin=${location.origin}`);
+    } else if (error.code === "unknown_site") {
+      console.warn(`engage: no site "${api.site}" on this engage server: check data-engage-site (engage site list).`);
+    }
   }
 
   // --- reactions and shares -------------------------------------------------------------
@@ -128,7 +159,7 @@ export function mountThread(container, api) {
 
   function showShares(shares, total) {
     for (const network of NETWORKS) shareCounts[network].textContent = shares[network] ? fmt(lang, shares[network]) : "";
-    shareTotal.textContent = total ? `${fmt(lang, total)} ×` : "";
+    shareTotal.textContent = total ? t.shares(total) : "";
   }
 
   async function share(network) {
@@ -183,9 +214,10 @@ export function mountThread(container, api) {
     const slot = h("div", { class: "slot" });
     const likes = new Set(myLikes.get() || []);
     const likeCount = h("span", { class: "count" }, comment.likes ? fmt(lang, comment.likes) : "");
+    // Its name is its visible text; liked shows in the shape of the heart, not its colour only.
     const likeButton = h("button", { type: "button", class: "link like", "aria-pressed": String(likes.has(comment.id)),
-      "aria-label": `${t.like} (${t.likeCount(comment.likes)})`, onclick: () => toggleLike(comment, likeButton, likeCount) },
-      h("span", { "aria-hidden": "true" }, "♥ "), t.like, " ", likeCount);
+      onclick: () => toggleLike(comment, likeButton, likeCount) },
+      h("span", { class: "heart", "aria-hidden": "true" }), t.like, " ", likeCount);
     const badges = h("span", {}, pending ? h("span", { class: "badge wait" }, t.awaiting) : null);
     const edited = h("span", {}, comment.edited_at ? ` · ${t.edited}` : "");
     const panel = { slot, opener: null };
@@ -206,7 +238,7 @@ export function mountThread(container, api) {
       button.setAttribute("aria-expanded", "true");
       slot.append(content);
       // Straight to what is left to type: the name is usually remembered already.
-      const fields = [...content.querySelectorAll("input:not([tabindex='-1']):not([type=radio]), textarea, button")];
+      const fields = [...content.querySelectorAll("input:not([tabindex='-1']), textarea, button")];
       (fields.find((el) => el.required && !el.value) || fields[0]).focus();
     };
     const button = (label, build) => {
@@ -214,9 +246,13 @@ export function mountThread(container, api) {
       return b;
     };
     const ownActions = h("span", { class: "actions" });
+    // A closed thread offers no "Reply": the reader learns it before writing, not after.
+    const open = state.thread && state.thread.open;
+    const reported = (myReports.get() || []).includes(comment.id);
     const actions = h("div", { class: "actions" }, pending ? null : likeButton,
-      pending ? null : button(t.reply, () => commentForm({ parent: comment, onDone: (data, text) => posted(data, text, replies, panel), onCancel: panel.close })),
-      pending ? null : button(t.report, () => reportForm(t, (reason, note) => report(comment, reason, note, panel), panel.close)),
+      pending || !open ? null : button(t.reply, () => commentForm({ parent: comment, onDone: (data, text) => posted(data, text, replies, panel), onCancel: panel.close })),
+      pending ? null : reported ? h("span", { class: "muted done" }, t.reportedAlready)
+        : button(t.report, () => reportForm(t, (reason, note) => report(comment, reason, note, panel), panel.close)),
       ownActions);
     const own = edits.get(comment.id);
     if (own) {
@@ -295,7 +331,6 @@ export function mountThread(container, api) {
     on ? likes.add(comment.id) : likes.delete(comment.id);
     myLikes.set([...likes]);
     button.setAttribute("aria-pressed", String(on));
-    button.setAttribute("aria-label", `${t.like} (${t.likeCount(answer.data.likes)})`);
     count.textContent = answer.data.likes ? fmt(lang, answer.data.likes) : "";
   }
 
@@ -303,9 +338,16 @@ export function mountThread(container, api) {
     const answer = await api.flag(comment.id, reason, note);
     const message = answer.ok ? t.reported : errorMessage(answer.error);
     const opener = panel.opener;
+    panel.opener = null; // focus goes to the answer, not back to a button about to go
     panel.close();
-    if (answer.ok && opener) opener.disabled = true; // reported once is enough
-    panel.slot.append(h("p", { class: "status", role: "status" }, message));
+    if (answer.ok) {
+      // Reported once is enough, in this browser for good: the button becomes a mark.
+      myReports.set([...(myReports.get() || []), comment.id].slice(-200));
+      opener?.replaceWith(h("span", { class: "muted done" }, t.reportedAlready));
+    }
+    const status = h("p", { class: "status", role: "status", tabindex: "-1" }, message);
+    panel.slot.append(status);
+    status.focus();
   }
 
   function editForm(comment, body, panel, badges, edited) {
@@ -333,14 +375,21 @@ export function mountThread(container, api) {
       edits.drop(comment.id);
       const replies = item.querySelector(":scope > .replies");
       const moreReplies = item.querySelector(":scope > .more-replies");
+      // The keyboard goes on where the comment was: its tombstone, else the next comment,
+      // the previous one, or the thread's title.
+      const neighbour = item.nextElementSibling || item.previousElementSibling;
       if (replies && (replies.children.length || moreReplies)) clear(item, h("p", { class: "tombstone", tabindex: "-1" }, t.deleted), replies, moreReplies);
       else item.remove();
       announce(t.removed);
       if (!pending) setCount((state.thread.comment_count = Math.max(0, state.thread.comment_count - 1)));
-      (item.isConnected ? item.querySelector(".tombstone") : title).focus();
+      const next = item.isConnected ? item : neighbour;
+      (next?.querySelector("article, .tombstone") || title).focus();
     } }, t.remove);
-    return h("div", { class: "confirm", role: "group" }, h("p", {}, t.confirmRemove), yes,
+    const question = h("p", { id: `engage-c-${++uid}` }, t.confirmRemove);
+    const group = h("div", { class: "confirm", role: "group", "aria-labelledby": question.id }, question, yes,
       h("button", { type: "button", onclick: panel.close }, t.cancel));
+    group.addEventListener("keydown", (event) => event.key === "Escape" && panel.close());
+    return group;
   }
 
   function posted(data, text, into, panel) {
@@ -349,7 +398,9 @@ export function mountThread(container, api) {
     const item = renderComment(data.comment, { pending });
     if (into === list) {
       list.querySelector(".empty")?.remove();
-      list.prepend(item);
+      // Where the sort puts it on the next reload: first when newest first, else last.
+      if (state.sort === "newest") list.prepend(item);
+      else list.append(item);
     } else {
       into.append(item);
       panel.opener = null; // focus goes to the new reply, not back to "Reply"
@@ -370,20 +421,25 @@ export function mountThread(container, api) {
   let loading = 0; // only the answer to the latest request is shown (fast sort changes)
 
   async function load(next) {
+    if (next && more.getAttribute("aria-disabled")) return;
     const request = ++loading;
-    more.disabled = true;
+    // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
+    more.setAttribute("aria-disabled", "true");
     const answer = await api.thread(ref.article, state.sort, next ? state.cursor : null);
     if (request !== loading) return;
-    more.disabled = false;
+    more.removeAttribute("aria-disabled");
     if (!answer.ok) {
-      if (!state.thread) clear(shell, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
-      else announce(errorMessage(answer.error));
+      if (!state.thread) {
+        clear(view, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
+        explain(answer.error);
+      } else announce(errorMessage(answer.error));
       return;
     }
     const page = answer.data;
     state.cursor = page.next_cursor;
-    if (!state.thread) build(page);
+    const first = !state.thread;
     state.thread = page.thread;
+    if (first) build(page);
     setCount(page.thread.comment_count);
     showReactions(page.thread.reactions);
     showShares(page.thread.shares, page.thread.share_total);
@@ -397,8 +453,8 @@ export function mountThread(container, api) {
     else list.querySelector(".empty")?.remove();
     more.hidden = !state.cursor;
     if (!next) showLinked();
-    // "More" hides itself on the last page: keep the keyboard where the reading goes on.
-    if (next && more.hidden && added.length) added[0].querySelector("article")?.focus();
+    // The keyboard goes on to the first comment it brought.
+    if (next && added.length) added[0].querySelector("article")?.focus();
   }
 
   // A link to one comment (#comment-N, as the moderation pages give): scroll to it, mark it
@@ -418,7 +474,7 @@ export function mountThread(container, api) {
     state.targets = page.share_targets || {};
     const sort = h("select", { id: `engage-sort-${++uid}`, onchange: (e) => ((state.sort = e.target.value), load(false)) },
       Object.entries(t.sorts).map(([value, label]) => h("option", { value }, label)));
-    clear(shell,
+    clear(view,
       reactionBar(),
       shareBar(),
       h("div", { class: "head" }, title, h("label", { class: "sort" }, `${t.sort} `, sort)),
