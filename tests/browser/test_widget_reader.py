@@ -147,7 +147,8 @@ def test_keyboard_never_falls_to_body_after_delete_and_load_more(page, servers):
     assert focused(page).startswith("article"), focused(page)
 
     post(page, "À effacer")
-    remove = page.locator(W + "li.comment", has_text="À effacer").locator("button", has_text="Supprimer")
+    mine = page.locator(W + "li.comment", has_text="À effacer")
+    remove = mine.locator("button", has_text="Supprimer")
     remove.click()
     confirm = page.locator(W + ".confirm")
     assert confirm.get_attribute("aria-labelledby")
