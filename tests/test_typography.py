@@ -63,7 +63,10 @@ def problems(text: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "text",
-    ["Merci ! Votre", "Pourquoi ?", "lien : copiez", "« oui »", "l'instant", "5 000", "déconnecté·e"],
+    [
+        "Merci ! Votre", "Pourquoi ?", "lien : copiez", "« oui »", "l'instant", "5 000",
+        "déconnecté·e",
+    ],
 )
 def test_rules_catch_what_they_should(text):
     assert problems(text)
