@@ -144,7 +144,9 @@ class CachedReads:
 
     # -- answering from an entry -----------------------------------------------------------
 
-    def _answer(self, entry: Entry, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    def _answer(
+        self, entry: Entry, environ: dict[str, Any], start_response: Any
+    ) -> Iterable[bytes]:
         headers = list(entry.headers)
         headers.append(("Vary", "Origin, Accept-Encoding"))
         origin = environ.get("HTTP_ORIGIN")
@@ -152,7 +154,7 @@ class CachedReads:
             allowed = self._may_read(origin, entry.origins)
             if not allowed:
                 # A page off the site's origins: Flask words the refusal (forbidden_origin).
-                return list(self.app(environ, start_response))
+                return self.app(environ, start_response)  # as is: the server calls its close()
             headers += [("Access-Control-Allow-Origin", allowed),
                         ("Access-Control-Expose-Headers", "ETag, Retry-After")]
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
