@@ -22,7 +22,6 @@ not apply; ENGAGE_BENCH_SCALE_REDIS_URL picks its Redis (default db 13, flushed)
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import re
@@ -335,15 +334,9 @@ def measure(label: str, database_url: str, redis_url: str | None,
 
 
 def widget_sizes() -> str:
-    raw = (REPO / "static" / "embed.js").read_bytes()
-    sizes = f"widget: {len(raw):,} B raw, {len(gzip.compress(raw, 9)):,} B gzip -9"
-    try:
-        import brotli
+    from widget_size import report  # bench/widget_size.py, beside this script
 
-        sizes += f", {len(brotli.compress(raw, quality=11)):,} B brotli"
-    except ImportError:
-        sizes += " (pip install brotli for the brotli size)"
-    return sizes + " (budget 12,288 B gzip)"
+    return "widget: " + "; ".join(report()[0])
 
 
 def _fresh_postgres_database() -> tuple[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-PUBLIC_PREFIXES = ("/api/v1/", "/embed.js", "/healthz", "/static/")
+PUBLIC_PREFIXES = ("/api/v1/", "/embed.js", "/embed/", "/healthz", "/static/", "/wordpress/")
 MODERATION_API = "/api/v1/mod/"
 
 

@@ -101,6 +101,33 @@ def test_demo_unknown_article_is_404(app):
     assert demo_client(app).get("/articles/nope").status_code == 404
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_strings_of_one_language_are_a_module_any_origin_may_import(client, lang):
+    version = sources_digest()
+
+    response = client.get(f"/embed/{lang}.js?v={version}", headers={"Origin": "https://news.example"})
+
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")
+    text = response.get_data(as_text=True)
+    assert f"sources:{version}" in text.splitlines()[0] and "export" in text
+    assert ("Publier" if lang == "fr" else "Post") in text
+
+
+def test_strings_of_an_unknown_language_are_404(client):
+    assert client.get("/embed/de.js").status_code == 404
+    assert client.get("/embed/..%2Fembed.js").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["embed.js", "embed/fr.js", "embed/en.js"])
+def test_built_files_carry_the_current_sources_digest(name):
+    first_line = (ROOT / "static" / name).read_text().splitlines()[0]
+
+    assert f"sources:{sources_digest()}" in first_line, f"static/{name} is stale: rebuild it"
+
+
 def test_precompressed_widget_copies_match_the_bundle():
     import gzip
     from pathlib import Path
@@ -108,9 +135,10 @@ def test_precompressed_widget_copies_match_the_bundle():
     import brotli
 
     static = Path(__file__).resolve().parents[1] / "static"
-    bundle = (static / "embed.js").read_bytes()
-    assert gzip.decompress((static / "embed.js.gz").read_bytes()) == bundle
-    assert brotli.decompress((static / "embed.js.br").read_bytes()) == bundle
+    for name in ("embed.js", "embed/fr.js", "embed/en.js"):
+        bundle = (static / name).read_bytes()
+        assert gzip.decompress((static / f"{name}.gz").read_bytes()) == bundle
+        assert brotli.decompress((static / f"{name}.br").read_bytes()) == bundle
 
 
 @pytest.mark.parametrize("coding", ["br", "gzip"])

@@ -294,6 +294,36 @@ def test_every_write_shows_in_the_next_read(client, world, write):
     assert before_counts is not None
 
 
+def html(client, **extra):
+    query = {"site": SITE_KEY, "article": ARTICLE, **extra}
+    return client.get("/api/v1/thread.html", query_string=query)
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_every_write_shows_in_the_next_html_fragment(client, world, write, count_queries):
+    before = html(client)
+    queries = count_queries.count
+    assert html(client).data == before.data and count_queries.count == queries  # cached
+    write(client, world)
+    after = html(client)
+    # A query the cache has never seen: built by Flask from the database, the truth.
+    fresh = html(client, fresh=uuid.uuid4().hex)
+    assert after.data == fresh.data and after.headers["ETag"] == fresh.headers["ETag"]
+
+
+def test_the_sites_language_shows_in_the_next_html_fragment(client, world):
+    from engage.models import Site
+    from engage.services import sites
+
+    assert 'lang="fr"' in html(client).get_data(as_text=True)
+    assert 'lang="fr"' in html(client).get_data(as_text=True)  # from the cache
+    sites.set_options(db.session.get(Site, world["site"]), {"language": "en"})
+    db.session.commit()
+
+    fragment = html(client).get_data(as_text=True)
+    assert 'lang="en"' in fragment and "2 comments" not in fragment and "1 comment<" in fragment
+
+
 def test_unfeature_shows_in_the_next_read(client, world):
     act(client, world["token"], world["published"], "feature")
     assert read(client).json["comments"][0]["featured"] is True

@@ -87,6 +87,21 @@ def test_fault_in_a_write_answers_503_with_cors(client, site, monkeypatch):
     _assert_unavailable(post_comment(client, headers={"Origin": ORIGIN}))
 
 
+def test_database_down_the_html_fragment_answers_503_or_its_cached_copy(
+    client, site, database_down
+):
+    # What a WordPress page includes server-side: a quick 503 it can fall back from.
+    def fragment(article):
+        query = {"site": SITE_KEY, "article": article}
+        return client.get("/api/v1/thread.html", query_string=query)
+
+    assert fragment(ARTICLE).status_code == 200
+    database_down()
+    cached = fragment(ARTICLE)
+    assert cached.status_code == 200 and cached.mimetype == "text/html"
+    _assert_unavailable(fragment("autre"), origin=None)
+
+
 def test_database_down_answers_every_api_request_with_503_and_cors(
     client, site, database_down
 ):

@@ -1,5 +1,5 @@
 """French typography, by the rules of the Imprimerie nationale, in every French string that
-readers and moderators see: the widget's (static/src/i18n.js) and the moderation catalog."""
+readers and moderators see: the widget's (static/src/strings-fr.js) and the moderation catalog."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 
 
 def widget_french_strings() -> list[str]:
-    source = (ROOT / "static/src/i18n.js").read_text(encoding="utf-8")
-    french = source[source.index("  fr: {"):source.index("  en: {")]
+    source = (ROOT / "static/src/strings-fr.js").read_text(encoding="utf-8")
+    french = source[source.index("export default"):]
     literals = re.findall(r'"((?:[^"\\]|\\.)*)"|`((?:[^`\\]|\\.)*)`', french)
     # Template literals: their ${…} parts are code, not text.
     texts = [re.sub(r"\$\{[^}]*\}", "0", a or b) for a, b in literals]

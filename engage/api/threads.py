@@ -1,8 +1,11 @@
-"""GET /thread and GET /counts: the reads, cacheable and the same for every reader."""
+"""GET /thread (JSON and HTML), /replies and /counts: the reads, cacheable, the same for all."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, jsonify, request
+import datetime as dt
+
+from flask import Response, current_app, g, jsonify, render_template, request
+from flask_babel import force_locale, format_date, format_decimal
 
 from ..models import Site, Thread
 from ..services import listing, rules, threads
@@ -60,6 +63,34 @@ def get_thread() -> Response:
     response.set_etag(etag, weak=True)
     _public_cache(response)
     return response
+
+
+@bp.get("/thread.html")
+def get_thread_html() -> Response:
+    """Answer the thread's first page as an HTML fragment: comments search engines and
+    readers without JavaScript see, which the widget replaces when it mounts."""
+    query = parse_thread_query()
+    site = use_site(query.site)
+    thread = threads.find_thread(site, query.article)
+    language = settings_of(site).language
+    etag = threads.etag_for(site, query.article, thread, "html", language, query.limit)
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        page = listing.read_page(site, query.article, thread, "oldest", None, query.limit)
+        # From the public JSON: the fragment can show no field the API does not.
+        with force_locale(language):
+            html = render_template("api/thread.html", page=page_json(page), lang=language,
+                                   when=_long_date, number=format_decimal)
+        response = Response(html, mimetype="text/html")
+        _may_cache_thread(site, query.article, thread)
+    response.set_etag(etag, weak=True)
+    _public_cache(response)
+    return response
+
+
+def _long_date(iso: str) -> str:
+    return format_date(dt.datetime.fromisoformat(iso), "long")  # "2 décembre 2026"
 
 
 @bp.get("/replies")

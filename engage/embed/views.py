@@ -27,15 +27,31 @@ def embed_version() -> str:
     return _embed_version(path, os.path.getmtime(path))
 
 
+# The widget's strings, one module per language: a page imports its own language's only.
+LANGUAGES = ("fr", "en")
+
+
 @bp.get("/embed.js")
 def embed_js() -> Response:
     """Serve the widget; immutable when asked for by its current version (?v=…)."""
+    return _built("embed.js")
+
+
+@bp.get("/embed/<lang>.js")
+def embed_strings(lang: str) -> Response:
+    """Serve one language's strings, which embed.js imports as a module (CORS: any origin)."""
+    if lang not in LANGUAGES:
+        abort(404)
+    return _built(f"embed/{lang}.js")
+
+
+def _built(name: str) -> Response:
     versioned = request.args.get("v") == embed_version()
     # The build writes brotli and gzip copies beside it (static/src/build.mjs).
-    coding = _accepted_coding()
+    coding = _accepted_coding(name)
     response = send_from_directory(
         current_app.static_folder or "",
-        "embed.js" + {"br": ".br", "gzip": ".gz"}.get(coding or "", ""),
+        name + {"br": ".br", "gzip": ".gz"}.get(coding or "", ""),
         mimetype="text/javascript",
         max_age=31536000 if versioned else 300,
         conditional=True,
@@ -52,17 +68,18 @@ def embed_js() -> Response:
     else:
         response.cache_control.stale_while_revalidate = 86400
     response.cache_control.public = True
-    # A script tag needs no CORS, but pages with cross-origin isolation do.
+    # A script tag needs no CORS, but pages with cross-origin isolation do, and a module
+    # imported from another origin (the strings) always does.
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
 
-def _accepted_coding() -> str | None:
+def _accepted_coding(name: str) -> str | None:
     folder = current_app.static_folder or ""
     for coding, suffix in (("br", ".br"), ("gzip", ".gz")):
         if request.accept_encodings[coding] > 0 and os.path.exists(
-            os.path.join(folder, "embed.js" + suffix)
+            os.path.join(folder, name + suffix)
         ):
             return coding
     return None

@@ -1,8 +1,8 @@
 """The read path's fast lane: cached, pre-compressed answers served in front of Flask.
 
-GET /api/v1/thread, /replies and /counts are the same for every reader. The first time one
-is asked for, Flask builds it and marks it cacheable (api/threads.py); this middleware keeps
-its bytes, gzip and brotli copies, and its ETag, under the version tokens (versions.py) of
+GET /api/v1/thread (and .html), /replies and /counts are the same for every reader. The first
+time one is asked for, Flask builds it and marks it cacheable (api/threads.py); this middleware
+keeps its bytes, gzip and brotli copies, and its ETag, under the version tokens (versions.py) of
 what it shows, read *before* Flask touched the database. Later requests are answered here,
 with no Flask, no session and no database, for as long as those tokens have not moved:
 the common case of a news spike costs a few memory loads (versions.py).
@@ -34,7 +34,7 @@ from .versions import StoreDown, Token, VersionStore, site_key_token, thread_key
 log = logging.getLogger(__name__)
 
 HINT = "engage.cache_hint"  # environ key: the view's word that its answer may be cached
-PATHS = ("/api/v1/thread", "/api/v1/replies", "/api/v1/counts")
+PATHS = ("/api/v1/thread", "/api/v1/thread.html", "/api/v1/replies", "/api/v1/counts")
 _PER_REQUEST = {"x-request-id", "access-control-allow-origin", "access-control-expose-headers",
                 "content-length", "content-encoding", "set-cookie", "date", "vary",
                 "strict-transport-security"}

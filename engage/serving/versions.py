@@ -229,9 +229,15 @@ class Invalidations:
     def _connect(self) -> Any:
         import redis
         from redis._parsers.hiredis import _HiredisParser
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         pool = self._client.connection_pool
-        kwargs = {**pool.connection_kwargs, "protocol": 3, "decode_responses": False}
+        # One try per round, whatever the client's retry: redis-py's default backs off
+        # exponentially for seconds inside connect(), while readers wait on this listener
+        # and its own loop already paces the reconnections.
+        kwargs = {**pool.connection_kwargs, "protocol": 3, "decode_responses": False,
+                  "retry": Retry(NoBackoff(), 0)}
         kwargs.pop("maint_notifications_config", None)
         connection = pool.connection_class(**kwargs)
         parser = connection._parser

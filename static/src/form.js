@@ -22,10 +22,12 @@ export function formMaker({ api, t, ref, errorMessage }) {
     else f.control.removeAttribute("aria-invalid");
   }
 
-  // One form for a new comment, a reply (parent) or an edit (editing: {id, body}).
-  function commentForm({ parent, editing, onDone, onCancel }) {
+  // One form for a new comment, a reply (parent) or an edit (editing: {id, body}); the new
+  // comment's form waits collapsed into one field, and opens when it takes the focus.
+  function commentForm({ parent, editing, collapsed, onDone, onCancel }) {
     const saved = author.get();
-    const body = field(t.body, h("textarea", { name: "body", rows: editing ? 4 : 3, maxlength: MAX_BODY, required: true }), t.bodyHint);
+    const body = field(t.body, h("textarea", { name: "body", rows: editing ? 4 : 3, maxlength: MAX_BODY, required: true,
+      placeholder: collapsed && t.placeholder }), t.bodyHint);
     const counter = h("p", { class: "hint counter", "aria-live": "off" });
     const fields = { body };
     if (!editing) {
@@ -49,14 +51,16 @@ export function formMaker({ api, t, ref, errorMessage }) {
     };
     body.control.addEventListener("input", countChars);
     countChars();
-    const form = h("form", { class: "compose", novalidate: true, "aria-label": parent ? t.replyTitle(parent.author) : editing ? t.edit : t.formTitle },
-      editing ? null : h("div", { class: "row" }, fields.author.wrap, fields.email.wrap),
+    const form = h("form", { class: collapsed ? "compose collapsed" : "compose", novalidate: true,
+      "aria-label": parent ? t.replyTitle(parent.author) : editing ? t.edit : t.formTitle },
       body.wrap, counter,
+      editing ? null : h("div", { class: "row" }, fields.author.wrap, fields.email.wrap),
       h("div", { class: "trap", "aria-hidden": "true" }, h("label", {}, "Website", honeypot)),
       status,
       h("div", { class: "actions" }, submit, onCancel ? h("button", { type: "button", onclick: onCancel }, t.cancel) : null));
     form.addEventListener("keydown", (event) => event.key === "Escape" && onCancel && onCancel());
     if (!editing) form.addEventListener("focusin", fetchToken);
+    form.addEventListener("focusin", () => form.classList.remove("collapsed"));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       for (const f of Object.values(fields)) setError(f, "");
@@ -76,6 +80,7 @@ export function formMaker({ api, t, ref, errorMessage }) {
           author.set(fields.author.control.value.trim(), fields.email.control.value.trim());
           body.control.value = "";
           countChars();
+          if (collapsed) form.classList.add("collapsed"); // back to one line, the comment posted
         }
         return onDone(answer.data, text);
       }

@@ -1,22 +1,33 @@
 // embed.js: finds the thread container and the listing counters of the page that loads it.
 import { client } from "./api.js";
 import { mountThread } from "./widget.js";
-import { fmt, pickLanguage, strings } from "./i18n.js";
+import { fmt, loadStrings, pickLanguage } from "./i18n.js";
+
+// Shown when not even the strings could be fetched: the engage server is unreachable.
+const UNREACHABLE = { fr: "Le service ne répond pas. Réessayez dans un instant.", en: "The service is not answering. Please try again in a moment." };
 
 function start(script) {
   const site = script.dataset.engageSite;
   if (!site) return;
-  const api = client(new URL(script.src, location.href).origin, site);
-  fillCounts(api);
+  const base = new URL(script.src, location.href).origin;
+  const api = client(base, site);
+  fillCounts(api, base);
   const container = document.getElementById("engage-thread");
   if (!container || container.shadowRoot) return;
+  loadStrings(base, pickLanguage(container)); // early: ready by the time the thread is in view
+  const mount = async () => {
+    const lang = pickLanguage(container);
+    const t = await loadStrings(base, lang);
+    if (t) mountThread(container, api, lang, t);
+    else container.textContent = UNREACHABLE[lang];
+  };
   // Nothing is requested until the thread nears the viewport: free for readers who stop above.
-  if (!("IntersectionObserver" in window)) return mountThread(container, api);
+  if (!("IntersectionObserver" in window)) return mount();
   const observer = new IntersectionObserver(
     (entries) => {
       if (entries.some((e) => e.isIntersecting)) {
         observer.disconnect();
-        mountThread(container, api);
+        mount();
       }
     },
     { rootMargin: "800px 0px" },
@@ -26,9 +37,11 @@ function start(script) {
 
 // Listing pages: every [data-engage-count] element gets its article's comment count, all from
 // one request (batches of 100, the API's limit).
-async function fillCounts(api) {
+async function fillCounts(api, base) {
   const lang = pickLanguage(document.documentElement);
   const elements = [...document.querySelectorAll("[data-engage-count]")];
+  // The words only when a counter asks for them ("12 commentaires").
+  const t = elements.some((el) => el.dataset.engageCountFormat === "long") && (await loadStrings(base, lang));
   const articles = [...new Set(elements.map((el) => el.dataset.engageCount).filter(Boolean))];
   for (let i = 0; i < articles.length; i += 100) {
     const answer = await api.counts(articles.slice(i, i + 100));
@@ -37,8 +50,7 @@ async function fillCounts(api) {
       const count = answer.data.counts[el.dataset.engageCount];
       if (!count) continue;
       // data-engage-count-format="long": the whole phrase, "1 commentaire", "12 commentaires".
-      el.textContent = el.dataset.engageCountFormat === "long"
-        ? strings(lang).commentsTitle(count.comments) : fmt(lang, count.comments);
+      el.textContent = t && el.dataset.engageCountFormat === "long" ? t.commentsTitle(count.comments) : fmt(lang, count.comments);
     }
   }
 }

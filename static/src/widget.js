@@ -1,13 +1,12 @@
 // The thread widget: reactions, share bar, comment form and thread, in an open shadow root.
 import css from "./widget.css";
 import { append, clear, h } from "./dom.js";
-import { absoluteTime, fmt, pickLanguage, relativeTime, strings } from "./i18n.js";
+import { absoluteTime, fmt, relativeTime } from "./i18n.js";
+import { engagementBars } from "./engagement.js";
 import { edits, perArticle } from "./store.js";
 import { formMaker } from "./form.js";
 import { reportForm } from "./report.js";
 
-const REACTIONS = { like: "👍", love: "❤️", haha: "😂", wow: "😮", sad: "😢", angry: "😡" };
-const NETWORKS = ["facebook", "x", "whatsapp", "linkedin", "telegram", "email", "copy"];
 let uid = 0;
 
 // The page's path; with WordPress's plain permalinks (/?p=123) its query too, as
@@ -51,26 +50,41 @@ function followTheme(shell, wanted) {
     shell.dataset.theme = dark ? "dark" : "light";
   };
   if (wanted !== "auto") return (shell.dataset.theme = wanted === "dark" ? "dark" : "light");
+  shell.dataset.auto = "";
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", apply);
   queueMicrotask(apply); // once the shadow root is attached
 }
 
-export function mountThread(container, api) {
-  const lang = pickLanguage(container);
-  const t = strings(lang);
+// Initials on a colour drawn from the name (white on it reads at 4.5:1 or better, whatever
+// the hue): no picture to fetch, no Gravatar telling a third party who reads what.
+function avatar(name) {
+  let hue = 0;
+  for (const char of name) hue = (hue * 31 + char.codePointAt(0)) % 360;
+  const el = h("span", { class: "avatar", "aria-hidden": "true" },
+    name.trim().split(/\s+/, 2).map((word) => [...word][0]).join("").toUpperCase());
+  el.style.background = `hsl(${hue} 45% 30%)`; // CSSOM, which a strict style-src allows
+  return el;
+}
+
+export function mountThread(container, api, lang, t) {
   const ref = articleRef(container);
+  // A container holding the server's fragment (GET /thread.html) shows it until the thread
+  // is drawn, and keeps its height: the widget takes its place without a jump.
+  const prefilled = container.children.length;
+  if (prefilled) container.style.minHeight = `${container.offsetHeight}px`;
   const root = container.attachShadow({ mode: "open" });
   // The live region inside the section: announcements are read in the widget's language.
   const live = h("p", { class: "sr-only", role: "status", "aria-live": "polite" });
-  const view = h("div", {}, h("p", { class: "muted" }, t.loading));
+  const view = h("div", {}, prefilled ? h("slot") : h("p", { class: "muted" }, t.loading));
   const shell = h("section", { class: "engage", lang, "aria-label": t.region }, view, live);
   followTheme(shell, container.dataset.engageTheme);
   append(root, [h("style", {}, css), shell]);
 
   const myReaction = perArticle("reaction", api.site, ref.article);
   const myLikes = perArticle("likes", api.site, ref.article);
-  const state = { sort: "oldest", thread: null, targets: {}, cursor: null };
+  const state = { sort: "oldest", thread: null, cursor: null };
   const list = h("ol", { class: "comments" });
+  const picks = h("ol", { class: "comments" });
   const more = h("button", { type: "button", class: "more", hidden: true, onclick: () => load(true) }, t.more);
   const title = h("h2", { class: "title", id: `engage-title-${++uid}`, tabindex: "-1" });
   const myReports = perArticle("reported", api.site, ref.article);
@@ -94,91 +108,10 @@ export function mountThread(container, api) {
   // For the site owner, in the console: what to change so that the page gets its comments.
   function explain(error) {
     if (error.code === "forbidden_origin") {
-      console.warn(`engage: ${location.origin} is not registered for the site "${api.site}". Register it with: engage site set ${api.site} origin=${location.origin}`);
+      console.warn(`engage: ${location.origin} is not an origin of site ${api.site}: engage site set ${api.site} origin=${location.origin}`);
     } else if (error.code === "unknown_site") {
-      console.warn(`engage: no site "${api.site}" on this engage server: check data-engage-site (engage site list).`);
+      console.warn(`engage: no site ${api.site} here: check data-engage-site (engage site list)`);
     }
-  }
-
-  // --- reactions and shares -------------------------------------------------------------
-
-  const reactionButtons = {};
-  function reactionBar() {
-    const bar = h("div", { class: "bar", role: "group", "aria-label": t.reactionsTitle });
-    for (const [name, emoji] of Object.entries(REACTIONS)) {
-      const count = h("span", { class: "count" });
-      const button = h("button", { type: "button", class: "pill", "data-reaction": name, onclick: () => react(name) },
-        h("span", { "aria-hidden": "true" }, emoji), h("span", { class: "label" }, t.reactions[name]), count);
-      reactionButtons[name] = { button, count };
-      bar.append(button);
-    }
-    return bar;
-  }
-
-  function showReactions(counts) {
-    const mine = myReaction.get();
-    for (const [name, { button, count }] of Object.entries(reactionButtons)) {
-      count.textContent = fmt(lang, counts[name] || 0);
-      button.setAttribute("aria-pressed", String(mine === name));
-    }
-  }
-
-  async function react(name) {
-    const next = myReaction.get() === name ? null : name;
-    const answer = await api.react(ref, next);
-    if (!answer.ok) return announce(errorMessage(answer.error));
-    myReaction.set(next);
-    showReactions(answer.data.reactions);
-  }
-
-  const shareCounts = {};
-  const shareTotal = h("span", { class: "muted total" });
-  function shareBar() {
-    const bar = h("div", { class: "bar shares", role: "group", "aria-label": t.sharesTitle });
-    for (const network of NETWORKS) {
-      const count = h("span", { class: "count" });
-      shareCounts[network] = count;
-      const target = state.targets[network];
-      const label = h("span", { class: "label" }, t.networks[network]);
-      const element = target
-        ? h("a", { class: "pill", "data-network": network, href: fill(target), target: network === "email" ? null : "_blank",
-            rel: "noopener noreferrer", onclick: () => share(network) }, label, count)
-        : h("button", { type: "button", class: "pill", "data-network": network, onclick: copyLink }, label, count);
-      bar.append(element);
-    }
-    if (navigator.share) {
-      bar.append(h("button", { type: "button", class: "pill", onclick: () => navigator.share({ url: ref.url, title: ref.title }).catch(() => {}) }, t.nativeShare));
-    }
-    bar.append(shareTotal);
-    return bar;
-  }
-
-  function fill(template) {
-    return template.replace("{url}", encodeURIComponent(ref.url)).replace("{title}", encodeURIComponent(ref.title));
-  }
-
-  function showShares(shares, total) {
-    for (const network of NETWORKS) shareCounts[network].textContent = shares[network] ? fmt(lang, shares[network]) : "";
-    shareTotal.textContent = total ? t.shares(total) : "";
-  }
-
-  async function share(network) {
-    const answer = await api.share(ref, network);
-    if (answer.ok) showShares(answer.data.shares, answer.data.share_total);
-  }
-
-  async function copyLink(event) {
-    const label = event.currentTarget.querySelector(".label"); // gone once the handler awaits
-    try {
-      await navigator.clipboard.writeText(ref.url);
-    } catch {
-      return announce(t.copyFailed);
-    }
-    // Seen and heard: the button says so for a moment, screen readers are told.
-    label.textContent = t.copiedShort;
-    setTimeout(() => (label.textContent = t.networks.copy), 2500);
-    announce(t.copied);
-    share("copy");
   }
 
   const commentForm = formMaker({ api, t, ref, errorMessage });
@@ -190,19 +123,21 @@ export function mountThread(container, api) {
 
   // --- comments -------------------------------------------------------------------------
 
+  // The time is the comment's permalink; its full date shows on hover and focus.
   function timeLink(comment) {
-    return h("time", { datetime: comment.created_at, title: absoluteTime(lang, comment.created_at), "data-relative": "" },
-      relativeTime(lang, comment.created_at));
+    return h("a", { class: "when", href: `#comment-${comment.id}` },
+      h("time", { datetime: comment.created_at, "data-relative": "" }, relativeTime(lang, comment.created_at)),
+      h("span", { class: "tip" }, absoluteTime(lang, comment.created_at)));
   }
 
   const shown = new Set(); // ids listed once already: "more" pages never repeat them
 
-  function renderComment(comment, { pending = false } = {}) {
+  function renderComment(comment, { pending = false, reply = false } = {}) {
     shown.add(comment.id);
     // id="comment-N": the anchor moderators' links and shared links point at.
     const item = h("li", { class: "comment", id: `comment-${comment.id}`, "data-comment-id": comment.id });
     const replies = h("ol", { class: "replies" });
-    for (const reply of comment.replies || []) replies.append(renderComment(reply));
+    for (const child of comment.replies || []) replies.append(renderComment(child, { reply: true }));
     const moreReplies = comment.more_replies ? moreRepliesButton(item, comment.more_replies) : null;
     if (comment.deleted) {
       append(item, [h("p", { class: "tombstone", tabindex: "-1" }, t.deleted), replies, moreReplies]);
@@ -264,13 +199,15 @@ export function mountThread(container, api) {
       setTimeout(() => { if (!slot.children.length) clear(ownActions); }, Math.min(own.expires - Date.now(), 2 ** 31 - 1));
     }
     append(item, [
-      h("article", { "aria-labelledby": nameId, tabindex: "-1" },
-        h("header", {},
-          h("span", { class: "author", id: nameId }, comment.author),
-          comment.moderator ? h("span", { class: "badge mod" }, t.moderator) : null,
-          comment.featured ? h("span", { class: "badge star" }, t.featured) : null,
-          h("span", { class: "muted" }, timeLink(comment), edited), badges),
-        body, actions, slot),
+      h("article", { "aria-labelledby": nameId, tabindex: "-1" }, avatar(comment.author),
+        h("div", { class: "main" },
+          h("header", {},
+            h("span", { class: "author", id: nameId }, comment.author),
+            comment.moderator ? h("span", { class: "badge mod" }, t.moderator) : null,
+            // Featured top-level comments have their own section; a featured reply its badge.
+            comment.featured && reply ? h("span", { class: "badge star" }, t.featured) : null,
+            h("span", { class: "muted" }, timeLink(comment), edited), badges),
+          body, actions, slot)),
       replies, moreReplies]);
     return item;
   }
@@ -300,7 +237,7 @@ export function mountThread(container, api) {
           ? item : item.querySelector(`[data-comment-id="${reply.anchor_id}"]`);
         const list = anchor && anchor.querySelector(":scope > .replies");
         if (!list) continue;
-        const node = renderComment(reply);
+        const node = renderComment(reply, { reply: true });
         list.append(node);
         added.push(node);
       }
@@ -395,7 +332,7 @@ export function mountThread(container, api) {
   function posted(data, text, into, panel) {
     rememberOwn(data, text);
     const pending = data.status === "pending";
-    const item = renderComment(data.comment, { pending });
+    const item = renderComment(data.comment, { pending, reply: into !== list });
     if (into === list) {
       list.querySelector(".empty")?.remove();
       // Where the sort puts it on the next reload: first when newest first, else last.
@@ -430,7 +367,7 @@ export function mountThread(container, api) {
     more.removeAttribute("aria-disabled");
     if (!answer.ok) {
       if (!state.thread) {
-        clear(view, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
+        clear(view, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)), prefilled ? h("slot") : null);
         explain(answer.error);
       } else announce(errorMessage(answer.error));
       return;
@@ -441,15 +378,22 @@ export function mountThread(container, api) {
     state.thread = page.thread;
     if (first) build(page);
     setCount(page.thread.comment_count);
-    showReactions(page.thread.reactions);
-    showShares(page.thread.shares, page.thread.share_total);
+    engagement.show(page.thread);
     if (!next) {
       clear(list);
+      clear(picks);
       shown.clear();
     }
-    const added = page.comments.filter((c) => !shown.has(c.id)).map((c) => renderComment(c));
-    append(list, added);
-    if (!list.children.length) list.append(h("li", { class: "muted empty" }, t.empty));
+    const added = [];
+    for (const comment of page.comments) {
+      if (shown.has(comment.id)) continue;
+      const item = renderComment(comment);
+      // The API lists featured comments first: they go to the editors' section.
+      (comment.featured ? picks : list).append(item);
+      added.push(item);
+    }
+    picks.parentNode.hidden = !picks.children.length;
+    if (!list.children.length && !picks.children.length) list.append(h("li", { class: "muted empty" }, t.empty));
     else list.querySelector(".empty")?.remove();
     more.hidden = !state.cursor;
     if (!next) showLinked();
@@ -462,26 +406,31 @@ export function mountThread(container, api) {
   let linkedShown = false;
   function showLinked() {
     const wanted = /^#comment-(\d+)$/.exec(location.hash);
-    const item = wanted && !linkedShown && list.querySelector(`[data-comment-id="${wanted[1]}"]`);
+    const item = wanted && !linkedShown && view.querySelector(`[data-comment-id="${wanted[1]}"]`);
     if (!item) return;
     linkedShown = true;
+    view.querySelector(".is-linked")?.classList.remove("is-linked");
     item.classList.add("is-linked");
     item.querySelector("article")?.focus({ preventScroll: true });
     item.scrollIntoView({ block: "center" });
   }
 
+  let engagement;
   function build(page) {
-    state.targets = page.share_targets || {};
+    engagement = engagementBars({ api, t, lang, ref, targets: page.share_targets || {}, myReaction, announce, errorMessage });
+    const picksTitle = h("h3", { id: `engage-p-${++uid}` }, t.featured);
     const sort = h("select", { id: `engage-sort-${++uid}`, onchange: (e) => ((state.sort = e.target.value), load(false)) },
       Object.entries(t.sorts).map(([value, label]) => h("option", { value }, label)));
     clear(view,
-      reactionBar(),
-      shareBar(),
+      engagement.bars,
       h("div", { class: "head" }, title, h("label", { class: "sort" }, `${t.sort} `, sort)),
       page.thread.open
-        ? commentForm({ onDone: (data, text) => posted(data, text, list) })
+        ? commentForm({ collapsed: true, onDone: (data, text) => posted(data, text, list) })
         : h("p", { class: "status" }, t.closed),
+      h("section", { class: "picks", "aria-labelledby": picksTitle.id, hidden: true }, picksTitle, picks),
       list, more);
+    // A click on a comment's time (its permalink) marks it, as a shared link would.
+    addEventListener("hashchange", () => ((linkedShown = false), showLinked()));
     shell.setAttribute("aria-labelledby", title.id);
     shell.removeAttribute("aria-label");
     // Keep "il y a 3 minutes" true while the page stays open.

@@ -42,8 +42,9 @@ def stored(model):
 
 
 def post(page, body, author="Awa", scope=W):
-    page.fill(scope + "input[name=author] >> nth=0", author)
+    # The comment field first: the form opens (name, e-mail, send) when it takes the focus.
     page.fill(scope + "textarea[name=body] >> nth=0", body)
+    page.fill(scope + "input[name=author] >> nth=0", author)
     page.click(scope + "button[type=submit] >> nth=0")
 
 
@@ -64,6 +65,7 @@ def test_widget_renders_in_open_shadow_root_untouched_by_hostile_css(page, serve
     assert styles["display"] != "none" and styles["visible"]
     assert styles["font"] >= 14 and styles["spacing"] in ("normal", "0px")
     assert styles["color"] != "rgb(255, 0, 255)"
+    page.focus(W + "textarea[name=body]")  # the form opens
     for selector in (
         "input[name=author]",
         "input[name=email]",
@@ -77,16 +79,20 @@ def test_widget_renders_in_open_shadow_root_untouched_by_hostile_css(page, serve
 def test_widget_speaks_french_for_lang_fr(page, servers):
     open_article(page, servers, lang="fr")
 
-    text = page.locator(W + "section").inner_text()
+    text = page.locator(W + "section.engage").inner_text()
 
-    for phrase in ("Publier", "Votre commentaire", "J’adore", "Copier le lien", "Plus anciens"):
+    for phrase in ("Écrire un commentaire…", "J’adore", "Copier le lien", "Plus anciens"):
+        assert phrase in text or page.locator(W + f'[placeholder="{phrase}"]').count()
+    page.focus(W + "textarea[name=body]")
+    text = page.locator(W + "section.engage").inner_text()
+    for phrase in ("Publier", "Votre commentaire", "Pour mettre en forme\u00a0: *italique*"):
         assert phrase in text
 
 
 def test_widget_speaks_english_for_lang_en(page, servers):
     open_article(page, servers, lang="en")
 
-    assert "Your comment" in page.locator(W + "section").inner_text()
+    assert "Your comment" in page.locator(W + "section.engage").inner_text()
 
 
 def test_post_comment_appears_at_once_and_reaches_database(page, servers):
@@ -108,6 +114,7 @@ def test_post_comment_with_errors_shows_them_inline(page, servers):
     page.expected_problems.append("status of 400")
     open_article(page, servers)
 
+    page.click(W + "textarea[name=body]")
     page.click(W + "button[type=submit]")
 
     page.locator(W + "[aria-invalid=true]").first.wait_for()
@@ -259,8 +266,7 @@ def test_reaction_like_and_share_are_counted(page, servers):
     popup.value.close()
     page.locator(W + "[data-network=copy]").click()
     page.locator(W + "[data-network=copy]", has_text="Lien copié").wait_for()
-    page.wait_for_function("""() => document.getElementById('engage-thread').shadowRoot
-        .querySelector('[data-network=copy] .count').textContent === '1'""")
+    page.locator(W + ".shares .total", has_text="2 partages").wait_for()
 
     assert [r.reaction.value for r in stored(ArticleReaction)] == ["love"]
     assert len(stored(CommentLike)) == 1

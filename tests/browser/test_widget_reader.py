@@ -32,7 +32,7 @@ def focused(page):
 def test_unregistered_origin_says_so_and_tells_the_owner_the_command(page, servers):
     warnings = []
     page.on("console", lambda m: m.type == "warning" and warnings.append(m.text))
-    page.expected_problems = ["403", "is not registered"]
+    page.expected_problems = ["403", "is not an origin"]
     # Registered for localhost; the same page from 127.0.0.1 is another origin.
     url = servers.page_url("ailleurs", THREAD).replace("localhost", "127.0.0.1")
     page.goto(url)
