@@ -22,7 +22,7 @@ def _asset_folder(name: str) -> str:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the engage application; `config` overrides defaults and the environment."""
-    from . import api, cli, embed, health, moderation
+    from . import api, cli, embed, health, moderation, notifications, wordpress
     from .config import instance_path, load_config
     from .database import engine_options, install_fault_handling
     from .errors import register_error_handlers
@@ -70,6 +70,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(embed.bp)
     app.register_blueprint(moderation.bp)
+    app.register_blueprint(wordpress.bp)
+    app.register_blueprint(notifications.bp)
+    csrf.exempt(notifications.bp)  # the signed token in the link is the authority
     register_error_handlers(app)
     register_security_headers(app)
     cli.register(app)

@@ -8,17 +8,17 @@ import sys
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
-from . import create_app
+from . import create_app, outbox_commands
 from .errors import ApiError
 from .extensions import MIGRATIONS_DIRECTORY, db
 from .importers import commands as importers_commands
-from .models import ModeratorRole, utcnow
-from .services import accounts, notify, privacy, sites
+from .models import ModeratorRole
+from .services import accounts, privacy, sites
 
 site_cli = AppGroup("site", help="Add and configure sites.")
 moderator_cli = AppGroup("moderator", help="Add moderators and their API tokens.")
@@ -264,7 +264,8 @@ def purge_command(days: int) -> None:
     db.session.commit()
     click.echo(
         f"Purged personal data older than {days} days: {done['comments']} comment(s), "
-        f"{done['bans']} expired ban(s), {done['reports']} settled report(s)."
+        f"{done['bans']} expired ban(s), {done['reports']} settled report(s), "
+        f"{done['subscriptions']} reply subscription(s)."
     )
 
 
@@ -287,25 +288,6 @@ def reader_erase(email: str, yes: bool) -> None:
     click.echo(f"Erased the personal data of {count} comment(s) by {email}.")
 
 
-@click.command("notify")
-def notify_command() -> None:
-    """E-mail each site's moderators a digest of what waits (run it from cron)."""
-    config = current_app.config
-    if not config.get("ENGAGE_SMTP_URL"):
-        raise click.ClickException("ENGAGE_SMTP_URL is not set: no e-mail can be sent.")
-    base_url = config.get("ENGAGE_BASE_URL") or "http://localhost:5000"
-    due = list(notify.due_digests(base_url))
-    if not due:
-        click.echo("Nothing new to tell moderators.")
-        return
-    with notify.smtp_client(config["ENGAGE_SMTP_URL"]) as smtp:
-        for site, message in due:
-            smtp.send_message(message)
-            site.notified_at = utcnow()
-            db.session.commit()  # sent: a failure later must not send this digest twice
-            click.echo(f"{site.key}: digest sent to {message['To']}.")
-
-
 def register(app: Flask) -> None:
     """Attach the commands that need a configured app to app.cli."""
     app.cli.add_command(init_command)
@@ -314,7 +296,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(ban_cli)
     app.cli.add_command(reader_cli)
     app.cli.add_command(purge_command)
-    app.cli.add_command(notify_command)
+    app.cli.add_command(outbox_commands.notify_command)
+    app.cli.add_command(outbox_commands.worker_command)
+    app.cli.add_command(outbox_commands.webhook_cli)
     app.cli.add_command(importers_commands.import_cli)
     app.cli.add_command(importers_commands.export_command)
 
@@ -349,12 +333,15 @@ def demo_command(port: int, host: str) -> None:
               help="Threads per process (default 8).")
 @click.option("--allow-per-process-limits", is_flag=True,
               help="Start several processes even though rate limits count in each one's memory.")
+@click.option("--with-worker", is_flag=True,
+              help="Also run `engage worker` (e-mails, webhooks) beside the server, on one box.")
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
 def serve_command(
     bind: str | None,
     workers: int | None,
     threads: int | None,
     allow_per_process_limits: bool,
+    with_worker: bool,
     gunicorn_args: tuple[str, ...],
 ) -> None:
     from .config import ConfigError
@@ -374,6 +361,8 @@ def serve_command(
             argv += [flag, str(value)]
     if allow_per_process_limits:
         os.environ["ENGAGE_ALLOW_PER_PROCESS_LIMITS"] = "1"
+    if with_worker:
+        os.environ["ENGAGE_WITH_WORKER"] = "1"  # read by gunicorn.conf.py's when_ready
     click.echo(
         f"engage: gunicorn on {bind or os.environ.get('ENGAGE_BIND', '127.0.0.1:8000')}, "
         f"{workers or settings.workers} process(es) x {threads or settings.threads} threads, "

@@ -66,6 +66,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "ENGAGE_SMTP_URL": ("ENGAGE_SMTP_URL", str),
     "ENGAGE_MAIL_FROM": ("ENGAGE_MAIL_FROM", str),
     "ENGAGE_BASE_URL": ("ENGAGE_BASE_URL", str),
+    "ENGAGE_WEBHOOKS_ALLOW_PRIVATE": ("ENGAGE_WEBHOOKS_ALLOW_PRIVATE", _as_bool),
+    "ENGAGE_WORKER_INTERVAL": ("ENGAGE_WORKER_INTERVAL", _as_nonnegative_number),
     # Database timeouts and pool (engage/database.py); URL parameters win over them.
     "ENGAGE_DB_CONNECT_TIMEOUT": ("ENGAGE_DB_CONNECT_TIMEOUT", _as_nonnegative_int),
     "ENGAGE_DB_STATEMENT_TIMEOUT": ("ENGAGE_DB_STATEMENT_TIMEOUT", _as_nonnegative_int),
@@ -107,6 +109,10 @@ DEFAULTS: dict[str, Any] = {
     "ENGAGE_SMTP_URL": None,  # smtp://, smtp+starttls:// or smtps://user:password@host:port
     "ENGAGE_MAIL_FROM": "engage <engage@localhost>",
     "ENGAGE_BASE_URL": None,  # this service's public URL, for links in e-mails
+    # Webhooks go to https:// on public addresses only; true also allows http:// and private
+    # or loopback addresses (tests, intranets).
+    "ENGAGE_WEBHOOKS_ALLOW_PRIVATE": False,
+    "ENGAGE_WORKER_INTERVAL": 2,  # s: how often `engage worker` looks for due messages
     "ENGAGE_DEMO": False,  # set by `engage demo` only
     "ENGAGE_DEMO_SITE": "demo",
     # Comment bodies are at most 5000 characters; 64 KB leaves room for JSON escaping.

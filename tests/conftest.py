@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,9 @@ from sqlalchemy.engine import make_url
 
 from engage import create_app
 from engage.extensions import db
+
+# Fixtures shared by several test folders: the SMTP sink (e-mail digests, reply notifications).
+pytest_plugins = ["tests.smtp_sink"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL", "")
@@ -172,3 +176,25 @@ def count_queries(app: Flask) -> Iterator[QueryCounter]:
         yield counter
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
+
+
+# Chromium for the browser tests (tests/browser, tests/wordpress): one per session, here at the
+# root, since Playwright's sync API allows a single running instance per thread.
+CHROMIUM = os.environ.get("ENGAGE_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"CI=true but Chromium is missing at {CHROMIUM}: .ci/run installs it.")
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()

@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-from email import message_from_bytes
-
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from engage.extensions import db
 from engage.models import CommentStatus, Flag, FlagReason, Site
 from tests.factories import make_comment, make_moderator, make_site, make_thread
-
-
-class Sink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def smtp():
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield sink, f"smtp://127.0.0.1:{controller.port}"
-    controller.stop()
 
 
 @pytest.fixture

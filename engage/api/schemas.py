@@ -171,6 +171,16 @@ class Fields:
             return None
         return number
 
+    def flag(self, name: str) -> bool:
+        """Read an optional JSON boolean (absent or null: false)."""
+        value = self.data.get(name)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.errors[name] = "must be true or false"
+            return False
+        return value
+
     def optional_id(self, name: str) -> int | None:
         return self.integer(name, 1, MAX_ID, message="must be a comment id")
 
@@ -234,7 +244,10 @@ def parse_new_comment(data: dict[str, Any]) -> NewComment:
         author=fields.text("author", max_length=64, min_length=1, required=True),
         email=fields.email("email"),
         body=fields.text("body", max_length=5000, min_length=1, required=True, multiline=True),
+        notify_replies=fields.flag("notify_replies"),
     )
+    if parsed.notify_replies and not parsed.email and "email" not in fields.errors:
+        fields.errors["notify_replies"] = "needs an email address"
     # Read by parse_submission, but refused here with the others, before anything is written.
     fields.gate("website")
     fields.gate("form_token")

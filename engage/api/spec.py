@@ -83,6 +83,28 @@ PATHS: Json = {
             },
         }
     },
+    "/api/v1/thread.html": {
+        "get": {
+            "operationId": "get_thread_html",
+            "tags": ["threads"],
+            "summary": "The thread's first page as a crawlable HTML fragment",
+            "description": "For search engines and readers without JavaScript, included in "
+            "the article's page server-side (the WordPress plugin does; README has recipes for "
+            "PHP, nginx SSI and Jinja): a `section` in the site's `language` with the comment "
+            "count, an ordered list of the approved comments (oldest first, replies nested, "
+            "schema.org `Comment` microdata, the same sanitized `body_html`) and a line saying "
+            "that commenting needs JavaScript. No script, no style: classes only. The widget "
+            "takes its place when it mounts. Same caching and ETag rules as the thread.",
+            "parameters": params("site", "article", "limit", "if_none_match"),
+            "responses": {
+                "200": {"description": "The fragment.",
+                        "headers": {"ETag": ETAG_HEADER},
+                        "content": {"text/html": {"schema": {"type": "string"}}}},
+                "304": {"description": "Not modified.", "headers": {"ETag": ETAG_HEADER}},
+                **error_answers("validation_error", "unknown_site", "unavailable"),
+            },
+        }
+    },
     "/api/v1/replies": {
         "get": {
             "operationId": "get_replies",

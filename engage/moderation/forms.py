@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -24,7 +26,7 @@ from wtforms.widgets import NumberInput
 from ..services.accounts import LOCALES
 from ..services.moderation import MAX_BULK, Action
 from ..services.sites import SiteSettings
-from .labels import ERASURE_MODES, SETTING_LABELS, SIGNAL_ACTIONS, settings_error
+from .labels import ERASURE_MODES, LANGUAGES, SETTING_LABELS, SIGNAL_ACTIONS, settings_error
 
 # Fields with a fixed set of values are plain strings checked with AnyOf: the templates draw
 # their options (each comment's form has its own ids), so a SelectField would only validate.
@@ -130,6 +132,13 @@ def _choices(pairs: tuple[tuple[str, Any], ...]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def _with_command(message: Any, command: str) -> LazyString:
+    """A help text naming a command the site's owner types: the command is shown as code, the
+    translated words around it escaped."""
+    return LazyString(lambda: Markup(escape(str(message)))
+                      % {"command": Markup("<code>%s</code>") % command})
+
+
 def _number(label: object, description: object) -> StringField:
     # Kept as text: sites.set_options parses and bounds every option, and says what is wrong.
     return StringField(label, description=description, widget=NumberInput(min=0),
@@ -171,15 +180,21 @@ class SettingsForm(FlaskForm):
         "With a key, each new comment (and the reader's IP) is sent to this service."))
     akismet_url = StringField(SETTING_LABELS["akismet_url"])
     erasure = SelectField(SETTING_LABELS["erasure"], choices=_choices(ERASURE_MODES))
-    notify_moderators = BooleanField(SETTING_LABELS["notify_moderators"], description=_l(
-        "Sent by `engage notify`, at most once per run and only with news."))
+    language = SelectField(SETTING_LABELS["language"], choices=_choices(LANGUAGES), description=_l(
+        "What search engines and readers without JavaScript see; the widget follows the page."))
+    notify_moderators = BooleanField(SETTING_LABELS["notify_moderators"], description=_with_command(
+        _l("Sent by the %(command)s command, at most once per run and only with news."),
+        "engage notify"))
+    notify_replies = BooleanField(SETTING_LABELS["notify_replies"], description=_l(
+        "Readers who give an e-mail may ask for the approved replies to their comments, after "
+        "confirming their address; every mail has a one-click unsubscribe link."))
 
     OPTIONS = ("moderation", "hold_first_comment", "banned_words", "suspect_words", "max_links",
                "edit_window", "report_queue_threshold", "report_hide_threshold",
                "auto_close_days", "spam_honeypot", "spam_too_fast", "spam_min_seconds",
                "spam_duplicate", "spam_akismet", "akismet_key", "akismet_url", "erasure",
-               "notify_moderators")
-    CHECKBOXES = ("hold_first_comment", "notify_moderators")
+               "notify_moderators", "notify_replies", "language")
+    CHECKBOXES = ("hold_first_comment", "notify_moderators", "notify_replies")
 
     def options(self) -> dict[str, str]:
         """Return the options as strings, as sites.set_options takes them."""

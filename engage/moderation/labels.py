@@ -87,10 +87,14 @@ SETTING_LABELS = {
     "akismet_url": _l("Akismet-compatible service URL"),
     "erasure": _l("When a reader's data is erased, their comments"),
     "notify_moderators": _l("E-mail moderators a digest of waiting comments"),
+    "notify_replies": _l("Let readers get the replies to their comments by e-mail"),
+    "language": _l("Language of the comments in the page's HTML"),
 }
 
 SIGNAL_ACTIONS = (("reject", _l("Refuse it")), ("hold", _l("Hold it for a moderator")),
                   ("off", _l("Let it through")))
+# Each language in its own name, as language menus show them.
+LANGUAGES = (("fr", "Français"), ("en", "English"))
 ERASURE_MODES = (("tombstone", _l("become tombstones (text removed)")),
                  ("anonymize", _l("stay, signed “Anonyme”")))
 

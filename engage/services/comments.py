@@ -14,7 +14,7 @@ from ..errors import BadToken, NotFound, ThreadClosed, ValidationError
 from ..extensions import db
 from ..models import Comment, CommentLike, CommentStatus, Flag, FlagReason, Site, utcnow
 from ..sanitize import render_markdown
-from . import bans, moderation, rules, spam, threads
+from . import bans, events, moderation, replies, rules, spam, threads
 from .sites import settings_of
 from .threads import ArticleRef
 
@@ -26,6 +26,7 @@ class NewComment:
     author: str
     email: str | None
     body: str
+    notify_replies: bool = False  # e-mail the approved replies (double opt-in)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +125,9 @@ def post_comment(
     db.session.flush()
     if verdict.status == CommentStatus.APPROVED:
         threads.bump(thread, comment_count=1)
+    if new.notify_replies:
+        replies.subscribe(site, comment)
+    events.comment_posted(comment, site)
     return comment
 
 
@@ -264,6 +268,7 @@ def flag(
             )
     except IntegrityError:
         return False  # reported already by this reader
+    events.comment_reported(comment, reason)
     db.session.execute(
         update(Comment).where(Comment.id == comment.id).values(flag_count=Comment.flag_count + 1),
         execution_options={"synchronize_session": False},

@@ -27,7 +27,7 @@ from ..models import (
     Thread,
     utcnow,
 )
-from . import threads
+from . import events, threads
 from .queue_context import AuthorHistory, search_filter
 from .sites import SiteSettings, get_site, set_options, settings_of
 
@@ -310,6 +310,7 @@ def set_status(
             db.session.expire(comment, ["status", *values])
             delta = (status == CommentStatus.APPROVED) - (before == CommentStatus.APPROVED)
             threads.bump(comment.thread, comment_count=delta)
+            events.status_changed(comment, status)
             return True
         db.session.refresh(comment, ["status"])  # changed under us: decide again
     raise RuntimeError(f"comment {comment.id} kept changing status")  # pragma: no cover

@@ -1,7 +1,7 @@
 """E-mail digests to moderators: comments waiting in the pending and reported queues.
 
-Batched by design: `engage notify` (run from cron, e.g. every 10 minutes) sends at most one
-message per site per run, and only when something new arrived since the last one; never one
+Batched by design: each pass of `engage notify` or `engage worker` queues at most one digest
+per site in the outbox, and only when something new arrived since the last one; never one
 mail per comment, however busy the site.
 """
 
@@ -17,8 +17,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Comment, Flag, Moderator, ModeratorRole, Site, Thread
-from . import moderation
+from ..models import Comment, Flag, Moderator, ModeratorRole, OutboxKind, Site, Thread, utcnow
+from . import moderation, outbox
 from .moderation import Queue
 from .sites import settings_of
 
@@ -130,3 +130,26 @@ def due_digests(base_url: str) -> Iterator[tuple[Site, EmailMessage]]:
         if message is not None and to:
             message["To"] = ", ".join(to)
             yield site, message
+
+
+def queue_digests(base_url: str) -> int:
+    """Put each due digest in the outbox, with the site's notified_at, in one transaction."""
+    count = 0
+    for site, message in list(due_digests(base_url)):
+        outbox.enqueue(site.id, OutboxKind.DIGEST, {
+            "to": message["To"], "subject": message["Subject"],
+            "text": message.get_content(),
+        })
+        site.notified_at = utcnow()
+        count += 1
+    return count
+
+
+def digest_mail(payload: dict[str, str]) -> EmailMessage:
+    """The queued digest as a message."""
+    message = EmailMessage()
+    message["Subject"] = payload["subject"]
+    message["From"] = current_app.config["ENGAGE_MAIL_FROM"]
+    message["To"] = payload["to"]
+    message.set_content(payload["text"])
+    return message

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..identity import email_hash
 from ..models import Ban, Comment, CommentStatus, Flag, Thread, utcnow
-from . import threads
+from . import replies, threads
 from .sites import settings_of
 
 
@@ -44,6 +44,7 @@ def purge(older_than_days: int, now: dt.datetime | None = None) -> dict[str, int
     )
     # UPDATE results are CursorResults, which know how many rows they changed.
     return {
+        "subscriptions": replies.purge_subscriptions(cutoff),
         "comments": comments.rowcount,  # type: ignore[attr-defined]
         "bans": expired_bans.rowcount,  # type: ignore[attr-defined]
         "reports": flags.rowcount,  # type: ignore[attr-defined]
@@ -91,6 +92,7 @@ def export(email: str) -> dict[str, Any]:
             }
             for b in bans
         ],
+        "subscriptions": replies.subscriptions_of(email),
         "note": "IP addresses and reader tokens are only ever stored as keyed hashes.",
     }
 
@@ -105,6 +107,7 @@ def erase(email: str) -> int:
     for comment in comments:
         mode = settings_of(comment.thread.site).erasure
         comment.email = None
+        comment.notify_replies = False
         comment.ip_hash = None
         comment.reader_hash = None
         comment.author = "Anonyme" if mode == "anonymize" else ""
@@ -122,4 +125,5 @@ def erase(email: str) -> int:
     db.session.execute(
         update(Ban).where(Ban.email_hash == email_hash(email)).values(email_hash=None)
     )
+    replies.erase_subscriptions(email)
     return len(comments)

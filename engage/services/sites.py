@@ -54,6 +54,7 @@ class SiteSettings:
     auto_close_days: int = 0  # threads older than this take no new comments; 0: never
     erasure: str = "tombstone"  # an erased author's comments: "tombstone" or "anonymize"
     notify_moderators: bool = False  # e-mail digests of waiting comments (engage notify)
+    notify_replies: bool = True  # readers may ask for their replies by e-mail (double opt-in)
     # Spam signals and what each does: "reject" (refused with 400), "hold" or "off".
     spam_honeypot: str = "reject"
     spam_too_fast: str = "hold"
@@ -62,6 +63,16 @@ class SiteSettings:
     spam_akismet: str = "hold"
     akismet_key: str = ""  # off when empty: no comment is sent to a third party by default
     akismet_url: str = "https://rest.akismet.com"
+    language: str = "fr"  # of what the server writes for readers: GET /thread.html's fragment
+
+
+LANGUAGES = ("fr", "en")
+
+
+def _parse_language(raw: str) -> str:
+    if raw not in LANGUAGES:
+        raise ValueError("must be fr or en")
+    return raw
 
 
 def _parse_moderation(raw: str) -> str:
@@ -140,6 +151,7 @@ OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
     "auto_close_days": _bounded(0, 36500, " (0: never)"),
     "erasure": _parse_erasure,
     "notify_moderators": _parse_bool,
+    "notify_replies": _parse_bool,
     "spam_honeypot": _parse_signal_action,
     "spam_too_fast": _parse_signal_action,
     "spam_min_seconds": _bounded(0, 600, " seconds"),
@@ -147,6 +159,7 @@ OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
     "spam_akismet": _parse_signal_action,
     "akismet_key": _parse_key,
     "akismet_url": _parse_https_url,
+    "language": _parse_language,
 }
 
 

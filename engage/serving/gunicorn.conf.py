@@ -52,3 +52,29 @@ def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signatur
     from engage.serving import warm_up
 
     warm_up(worker.wsgi)
+
+
+_outbox_worker = None  # `engage serve --with-worker`: the arbiter owns an `engage worker`
+
+
+def when_ready(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """Start the outbox worker beside the web processes when asked (a single box)."""
+    global _outbox_worker
+    if os.environ.get("ENGAGE_WITH_WORKER") == "1" and _outbox_worker is None:
+        import subprocess
+
+        _outbox_worker = subprocess.Popen(
+            [sys.executable, "-c", "from engage.cli import main; main()", "worker"])
+        server.log.info("engage: outbox worker started (pid %s)", _outbox_worker.pid)
+
+
+def on_exit(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """Stop the outbox worker with the server: it finishes the message in hand."""
+    import subprocess
+
+    if _outbox_worker is not None and _outbox_worker.poll() is None:
+        _outbox_worker.terminate()
+        try:
+            _outbox_worker.wait(15)
+        except subprocess.TimeoutExpired:
+            _outbox_worker.kill()

@@ -30,6 +30,7 @@ VALID = {
     "akismet_url": "https://antispam.example.org",
     "erasure": "anonymize",
     "notify_moderators": "y",
+    "language": "en",
 }
 
 
@@ -69,6 +70,7 @@ def test_settings_save_stores_every_option_and_records_the_changes(admin_client,
     assert settings.akismet_key == "cle-secrete"
     assert settings.akismet_url == "https://antispam.example.org"
     assert settings.erasure == "anonymize" and settings.notify_moderators is True
+    assert settings.language == "en"
     assert event.details["changes"]["max_links"] == [2, 3]
     assert event.details["changes"]["banned_words"] == [[], ["connard", "va te faire"]]
     assert "Settings saved." in text(admin_client.get(SETTINGS))
@@ -86,10 +88,12 @@ def test_settings_save_unticked_box_turns_option_off(admin_client, world):
 def test_settings_save_without_change_records_nothing(admin_client, world):
     current = {"moderation": "post", "banned_words": "", "suspect_words": "", "max_links": "2",
                "edit_window": "15", "report_queue_threshold": "1", "report_hide_threshold": "0",
-               "auto_close_days": "0"}
+               "auto_close_days": "0", "language": "fr",
+               "notify_replies": "y"}  # ticked by default, so sent as the page shows it
 
-    admin_client.post(SETTINGS, data=current)
+    response = admin_client.post(SETTINGS, data=current)
 
+    assert response.status_code == 302  # saved, not refused
     db.session.rollback()
     assert db.session.scalars(select(AuditEvent)).all() == []
 
@@ -102,6 +106,7 @@ def test_settings_save_without_change_records_nothing(admin_client, world):
     ("moderation", "parfois", "Choose one of the two modes."),
     ("banned_words", "x" * 101, "Each word or phrase is at most 100 characters."),
     ("auto_close_days", "", "This field is required."),
+    ("language", "de", "Not a valid choice."),
 ])
 def test_settings_invalid_value_is_shown_in_the_form_and_nothing_saved(admin_client, world,
                                                                        field, value, message):

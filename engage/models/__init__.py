@@ -22,11 +22,11 @@ from sqlalchemy import (
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from ..extensions import db
 
 if TYPE_CHECKING:
     # Flask-SQLAlchemy builds db.Model at run time; for the type checker it is our Base.
-    from .extensions import Base as Model
+    from ..extensions import Base as Model
 else:
     Model = db.Model
 
@@ -225,6 +225,8 @@ class Comment(Model):
     # both null for comments written here.
     source: Mapped[str | None] = mapped_column(String(16))
     source_id: Mapped[str | None] = mapped_column(String(64))
+    # The author asked to be e-mailed the approved replies to it (double opt-in, outbox).
+    notify_replies: Mapped[bool] = mapped_column(Boolean, default=False)
 
     thread: Mapped[Thread] = relationship(lazy="raise_on_sql")
 
@@ -399,3 +401,21 @@ class AuditEvent(Model):
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("thread.id", ondelete="SET NULL"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# The outbox, webhooks and reply subscriptions: their own module, re-exported here.
+from .outbox import (  # noqa: E402
+    DeliveryAttempt,
+    MutedThread,
+    OutboxKind,
+    OutboxMessage,
+    OutboxState,
+    ReplyNotice,
+    Subscriber,
+    WebhookEndpoint,
+)
+
+__all__ = [
+    "DeliveryAttempt", "MutedThread", "OutboxKind", "OutboxMessage", "OutboxState",
+    "ReplyNotice", "Subscriber", "WebhookEndpoint",
+]
