@@ -262,6 +262,23 @@ def _settings_page(client, world):
     return lambda before, after: after.status_code == 200
 
 
+def _reply_notifications_off(client, world):
+    from engage.models import Site
+    from engage.services import sites
+
+    sites.set_options(db.session.get(Site, world["site"]), {"notify_replies": "false"})
+    db.session.commit()
+    return lambda before, after: (before.json["thread"]["notify_replies"] is True
+                                  and after.json["thread"]["notify_replies"] is False)
+
+
+def _post_asking_for_replies(client, world):
+    posted = post_comment(client, headers=_reader(8), email="awa@example.org",
+                          notify_replies=True)
+    assert posted.status_code == 201, posted.json
+    return lambda before, after: posted.json["comment"]["id"] in ids(after)
+
+
 WRITES = {
     "post": _post, "reply": _reply, "edit": _edit, "delete": _delete, "like": _like,
     "unlike": _unlike, "reaction": _reaction, "reaction removed": _reaction_removed,
@@ -273,6 +290,8 @@ WRITES = {
     "feature": _moderate("feature", lambda w, after: after.json["comments"][0]["featured"]),
     "bulk reject": _bulk, "ban rejecting comments": _ban_rejecting, "close": _close,
     "site setting": _site_setting, "erasure": _erasure, "other setting": _settings_page,
+    "reply notifications off": _reply_notifications_off,
+    "post asking for replies": _post_asking_for_replies,
 }
 
 

@@ -105,4 +105,4 @@ def cached_answer_reader(origin: str | None, site_origins: frozenset[str]) -> st
     return origin if normalized is not None and normalized in site_origins else None
 
 
-from . import comments, engagement, mod, openapi, threads  # noqa: E402,F401  (routes register on bp)
+from . import comments, engagement, mod, mod_webhooks, openapi, threads  # noqa: E402,F401  (routes register on bp)

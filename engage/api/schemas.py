@@ -18,6 +18,7 @@ from ..models import Comment, FlagReason, Reaction, ShareNetwork, Thread
 from ..services.comments import CommentEdit, NewComment
 from ..services.engagement import SHARE_TARGETS
 from ..services.listing import SORTS, ListedRow, MoreReplies, ReplyBatch, ThreadPage
+from ..services.sites import settings_of
 from ..services.spam import Submission
 from ..services.threads import ArticleRef
 
@@ -407,7 +408,7 @@ def comment_json(
 
 
 def thread_json(
-    site_key: str, article: str, thread: Thread | None, is_open: bool = True
+    site_key: str, article: str, thread: Thread | None, is_open: bool, notify_replies: bool
 ) -> dict[str, Any]:
     """Serialise a thread's public header; an article without a thread has zero counts."""
     reactions = thread.reactions if thread else {r.value: 0 for r in Reaction}
@@ -422,6 +423,7 @@ def thread_json(
         "reactions": reactions,
         "shares": shares,
         "share_total": sum(shares.values()),
+        "notify_replies": notify_replies,
     }
 
 
@@ -437,7 +439,8 @@ def _tree_json(page: ThreadPage, comment: ListedRow) -> dict[str, Any]:
 def page_json(page: ThreadPage) -> dict[str, Any]:
     """Serialise one page of a thread with its nested replies."""
     return {
-        "thread": thread_json(page.site.key, page.article, page.thread, page.is_open),
+        "thread": thread_json(page.site.key, page.article, page.thread, page.is_open,
+                              settings_of(page.site).notify_replies),
         "comments": [_tree_json(page, root) for root in page.roots],
         "next_cursor": page.next_cursor,
         "share_targets": SHARE_TARGETS,

@@ -202,6 +202,8 @@ SCHEMAS: Json = {
             "reactions": schema_ref("Reactions"),
             "shares": schema_ref("Shares"),
             "share_total": {**COUNT, "description": "The sum of `shares`."},
+            "notify_replies": {"type": "boolean", "description":
+                               "Whether the form may offer e-mail notification of replies."},
         },
         description="An article's thread; zero counts for an article nobody wrote on.",
     ),
@@ -290,6 +292,12 @@ SCHEMAS: Json = {
                 "raw HTML is shown as text.",
                 multiline=True,
             ),
+            "notify_replies": _typed(
+                "boolean",
+                "E-mail the author when a reply to this comment is approved (needs `email`; "
+                "the first time, the address gets a confirmation link and nothing else). "
+                "Ignored when the site turned reply notifications off.",
+            ),
             "website": _typed(["string", "null"], "A honeypot: absent or empty.", maxLength=0),
             "form_token": _typed(
                 "string",
@@ -299,7 +307,7 @@ SCHEMAS: Json = {
                 pattern=f"^{_LINE}*$",
             ),
         },
-        optional=("title", "parent_id", "email", "website", "form_token"),
+        optional=("title", "parent_id", "email", "notify_replies", "website", "form_token"),
     ),
     "FormToken": _object(
         {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..services.moderation import Action, Queue
+from ..services.webhooks import EVENTS
 from .spec_components import (
     ID,
     SITE_KEY,
@@ -21,6 +22,7 @@ from .spec_components import (
 )
 
 SECURITY: list[Json] = [{"moderatorToken": []}]
+WEBHOOK_EVENTS: Json = {"type": "array", "items": {"type": "string", "enum": list(EVENTS)}}
 SECURITY_SCHEMES: Json = {
     "moderatorToken": {
         "type": "http",
@@ -179,6 +181,34 @@ MOD_SCHEMAS: Json = {
     ),
     "BanList": _object({"bans": {"type": "array", "items": schema_ref("Ban")}}),
     "BanLifted": _object({"ban": schema_ref("Ban"), "lifted": {"type": "boolean"}}),
+    "Webhook": _object(
+        {
+            "id": ID,
+            "site": {"type": "string"},
+            "url": {"type": "string", "format": "uri"},
+            "events": WEBHOOK_EVENTS,
+            "enabled": {"type": "boolean"},
+            "disabled_reason": {"type": ["string", "null"],
+                                "description": "Why it stopped: a moderator, or failures."},
+            "failures": {"type": "integer", "description": "Failed deliveries in a row."},
+            "created_at": TIME,
+        }
+    ),
+    "NewWebhook": _object(
+        {"site": SITE_KEY, "url": _text(1, 2048, "https:// on a public address."),
+         "events": {**WEBHOOK_EVENTS, "description": "Absent: every event."}},
+        optional=("events",),
+    ),
+    "WebhookAdded": _object({"webhook": {"allOf": [schema_ref("Webhook")], "properties": {
+        "secret": {"type": "string", "description": "The signing secret: shown this once."}},
+        "required": ["secret"]}}),
+    "WebhookChange": _object({"enabled": {"type": "boolean"}}),
+    "WebhookAnswer": _object({"webhook": schema_ref("Webhook")}),
+    "WebhookRemoved": _object({"webhook": schema_ref("Webhook"), "removed": {"type": "boolean"}}),
+    "WebhookList": _object({"webhooks": {"type": "array", "items": schema_ref("Webhook")}}),
+    "WebhookDeliveries": _object({"deliveries": {"type": "array", "items": _object({
+        "at": TIME, "ok": {"type": "boolean"}, "status_code": {"type": ["integer", "null"]},
+        "detail": {"type": "string"}, "duration_ms": {"type": "integer"}})}}),
     "ThreadRef": _object({"site": SITE_KEY, "article": _text(1, 255)}),
     "ThreadState": _object(
         {"site": {"type": "string"}, "article": {"type": "string"}, "open": {"type": "boolean"}}
@@ -220,6 +250,8 @@ def _operation(operation_id: str, summary: str, answer: Json, *errors: str, **mo
 def _params(*names: str) -> list[Json]:
     return [{"$ref": f"#/components/parameters/{name}"} for name in names]
 
+
+WEBHOOK_ID = [_param("endpoint_id", "path", ID)]
 
 MOD_PATHS: Json = {
     "/api/v1/mod/queue": {
@@ -301,6 +333,53 @@ MOD_PATHS: Json = {
             "payload_too_large",
             parameters=[_param("change", "path", {"type": "string", "enum": ["close", "open"]})],
             requestBody=json_body("ThreadRef"),
+        )
+    },
+    "/api/v1/mod/webhooks": {
+        "get": _operation(
+            "get_webhooks",
+            "The site's webhook endpoints (admins)",
+            {"200": json_answer("The endpoints, without their secrets.", "WebhookList")},
+            "validation_error",
+            "unknown_site",
+            parameters=_params("mod_site"),
+        ),
+        "post": _operation(
+            "post_webhook",
+            "Add a webhook endpoint (admins); the answer holds its signing secret, once",
+            {"201": json_answer("Added.", "WebhookAdded")},
+            "validation_error",
+            "unknown_site",
+            "payload_too_large",
+            requestBody=json_body("NewWebhook"),
+        ),
+    },
+    "/api/v1/mod/webhooks/{endpoint_id}": {
+        "patch": _operation(
+            "patch_webhook",
+            "Turn an endpoint on (its failures forgotten) or off (admins)",
+            {"200": json_answer("The endpoint now.", "WebhookAnswer")},
+            "validation_error",
+            "not_found",
+            "payload_too_large",
+            parameters=WEBHOOK_ID,
+            requestBody=json_body("WebhookChange"),
+        ),
+        "delete": _operation(
+            "delete_webhook",
+            "Remove an endpoint, its undelivered events and its log (admins)",
+            {"200": json_answer("Removed.", "WebhookRemoved")},
+            "not_found",
+            parameters=WEBHOOK_ID,
+        ),
+    },
+    "/api/v1/mod/webhooks/{endpoint_id}/deliveries": {
+        "get": _operation(
+            "get_webhook_deliveries",
+            "The endpoint's latest delivery attempts, newest first (admins)",
+            {"200": json_answer("The log.", "WebhookDeliveries")},
+            "not_found",
+            parameters=WEBHOOK_ID,
         )
     },
     "/api/v1/mod/audit": {

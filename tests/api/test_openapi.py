@@ -119,6 +119,6 @@ def test_openapi_comment_schema_matches_serialised_comment(spec: dict[str, Any])
 
 
 def test_openapi_thread_schema_matches_thread_without_comments(spec: dict[str, Any]) -> None:
-    answer = thread_json("lejourpile", "2026/11/mali-russie", None)
+    answer = thread_json("lejourpile", "2026/11/mali-russie", None, True, True)
     _schema_validator(spec, "Thread").validate(answer)
     assert set(answer) == set(spec["components"]["schemas"]["Thread"]["properties"])
