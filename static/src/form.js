@@ -5,7 +5,7 @@ import { author, edits } from "./store.js";
 const MAX_BODY = 5000;
 let uid = 0;
 
-export function formMaker({ api, t, ref, errorMessage }) {
+export function formMaker({ api, t, ref, errorMessage, offersReplies }) {
   function field(label, control, hint) {
     const id = `engage-f-${++uid}`;
     control.id = id;
@@ -30,11 +30,18 @@ export function formMaker({ api, t, ref, errorMessage }) {
       placeholder: collapsed && t.placeholder }), t.bodyHint);
     const counter = h("p", { class: "hint counter", "aria-live": "off" });
     const fields = { body };
+    const notify = { control: h("input", { type: "checkbox", name: "notify_replies" }) };
+    notify.wrap = h("div", { class: "field" }, h("label", {}, notify.control, " ", t.notify));
     if (!editing) {
       fields.author = field(t.name, h("input", { name: "author", autocomplete: "name", maxlength: 64, required: true }));
       fields.email = field(t.email, h("input", { name: "email", type: "email", autocomplete: "email", maxlength: 254 }), t.emailHint);
       fields.author.control.value = saved.name || "";
       fields.email.control.value = saved.email || "";
+      // Asking for replies by e-mail makes sense once there is an address, on sites that offer it.
+      const email = fields.email.control;
+      const offer = () => (notify.wrap.hidden = !(offersReplies() && email.value.trim()));
+      offer();
+      email.addEventListener("input", offer);
     } else {
       body.control.value = editing.body;
     }
@@ -55,6 +62,7 @@ export function formMaker({ api, t, ref, errorMessage }) {
       "aria-label": parent ? t.replyTitle(parent.author) : editing ? t.edit : t.formTitle },
       body.wrap, counter,
       editing ? null : h("div", { class: "row" }, fields.author.wrap, fields.email.wrap),
+      editing ? null : notify.wrap,
       h("div", { class: "trap", "aria-hidden": "true" }, h("label", {}, "Website", honeypot)),
       status,
       h("div", { class: "actions" }, submit, onCancel ? h("button", { type: "button", onclick: onCancel }, t.cancel) : null));
@@ -72,6 +80,7 @@ export function formMaker({ api, t, ref, errorMessage }) {
         ? await api.edit(editing.id, edits.get(editing.id)?.token, text)
         : await api.post({ ...ref, parent_id: parent ? parent.id : null, author: fields.author.control.value,
             email: fields.email.control.value, body: text, website: honeypot.value,
+            notify_replies: !notify.wrap.hidden && notify.control.checked,
             ...(formToken ? { form_token: formToken } : {}) });
       submit.disabled = false;
       submit.textContent = editing ? t.save : t.submit;

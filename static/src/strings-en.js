@@ -15,6 +15,7 @@ export default (plural, fmt) => ({
   name: "Name",
   email: "Email (optional)",
   emailHint: "Never shown or shared.",
+  notify: "Email me when someone replies",
   body: "Your comment",
   placeholder: "Write a comment…",
   bodyHint: "To format: *italics*, **bold**, > at the start of a line to quote. Web addresses become links.",

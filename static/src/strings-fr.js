@@ -18,6 +18,7 @@ export default (plural, fmt) => ({
   name: "Nom",
   email: "E-mail (facultatif)",
   emailHint: "Jamais affiché ni partagé.",
+  notify: "Me prévenir par e-mail des réponses",
   body: "Votre commentaire",
   placeholder: "Écrire un commentaire…",
   bodyHint: "Pour mettre en forme : *italique*, **gras**, > en début de ligne pour citer. Les adresses web deviennent des liens.",

@@ -114,7 +114,7 @@ export function mountThread(container, api, lang, t) {
     }
   }
 
-  const commentForm = formMaker({ api, t, ref, errorMessage });
+  const commentForm = formMaker({ api, t, ref, errorMessage, offersReplies: () => state.thread?.notify_replies });
 
   function rememberOwn(data, text) {
     const expires = data.edit_expires_at ? Date.parse(data.edit_expires_at) : Date.now() + 15 * 60000;

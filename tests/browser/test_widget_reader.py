@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.models import Site, Thread
+from engage.models import Comment, Site, Subscriber, Thread
+from engage.services.sites import set_options
 from tests.browser.conftest import SITE_KEY
-from tests.browser.test_widget import ARTICLE, THREAD, W, open_article, post
+from tests.browser.test_widget import ARTICLE, THREAD, W, open_article, post, stored
 from tests.factories import make_comment, make_thread
 
 pytestmark = pytest.mark.browser
@@ -197,3 +198,33 @@ def test_listing_counts_in_long_format_use_french_plurals(page, servers):
     texts = page.locator("[data-engage-count]").all_inner_texts()
     many = "5\u202f000"  # a narrow no-break space between thousands
     assert texts == ["0 commentaire", "0", "1 commentaire", "1", f"{many} commentaires", many]
+
+
+def test_a_reader_with_an_email_may_ask_to_be_told_of_replies(page, servers):
+    open_article(page, servers)
+    page.fill(W + "textarea[name=body]", "Prévenez-moi « s’il vous plaît » !")
+    page.fill(W + "input[name=author]", "Awa")
+    box = page.locator(W + "input[name=notify_replies]")
+    assert not box.is_visible()  # nothing to be told at without an address
+
+    page.fill(W + "input[name=email]", "awa@exemple.fr")
+    assert box.is_visible()
+    page.get_by_label("Me prévenir par e-mail des réponses").check()
+    page.click(W + "button[type=submit]")
+    page.locator(W + "li.comment").first.wait_for()
+
+    comment = stored(Comment)[0]
+    assert comment.notify_replies is True
+    assert [s.email for s in stored(Subscriber)] == ["awa@exemple.fr"]
+
+
+def test_a_site_without_reply_notifications_never_offers_them(page, servers):
+    site = db.session.scalar(select(Site).where(Site.key == SITE_KEY))
+    set_options(site, {"notify_replies": "false"})
+    db.session.commit()
+    open_article(page, servers)
+    page.fill(W + "textarea[name=body]", "Un avis")
+    page.fill(W + "input[name=email]", "awa@exemple.fr")
+
+    assert page.locator(W + "input[name=notify_replies]").count() == 1
+    assert not page.locator(W + "input[name=notify_replies]").is_visible()
