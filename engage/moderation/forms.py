@@ -19,13 +19,15 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    URLField,
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import NumberInput
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ..services.accounts import LOCALES
 from ..services.moderation import MAX_BULK, Action
 from ..services.sites import SiteSettings
+from ..services.webhooks import EVENTS
 from .labels import ERASURE_MODES, LANGUAGES, SETTING_LABELS, SIGNAL_ACTIONS, settings_error
 
 # Fields with a fixed set of values are plain strings checked with AnyOf: the templates draw
@@ -220,3 +222,13 @@ class SettingsForm(FlaskForm):
             field = getattr(self, name, None)
             if field is not None:
                 field.errors = [*field.errors, settings_error(message)]
+
+
+class WebhookForm(FlaskForm):
+    """A new webhook endpoint: its address and the events it wants (none ticked: all)."""
+
+    url = URLField(_l("Address (https://)"), validators=[DataRequired(), Length(max=2048)])
+    events = SelectMultipleField(
+        _l("Events"), choices=[SelectChoice(e, e) for e in EVENTS], validators=[Optional()],
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
+        description=_l("None ticked: every event."))

@@ -197,3 +197,17 @@ def error_message(error: ApiError) -> str:
     if "ids" in error.fields:
         return _("Select from 1 to %(most)s comments.", most=MAX_BULK)
     return _("This action could not be applied.")
+
+
+def webhook_error(error: ApiError) -> str:
+    """Say in the moderator's language why a webhook address was refused."""
+    complaint = error.fields.get("url", "")
+    if "public" in complaint:
+        return _("The address must be public: private, loopback and local names are refused.")
+    if "too many" in complaint:
+        return _("A site has at most %(most)s webhooks.", most=20)
+    if "user" in complaint:
+        return _("The address may not hold a user name, a password or a #fragment.")
+    if "events" in error.fields:
+        return _("Unknown event.")
+    return _("The address must start with https://.")

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 import tests.browser.test_moderation as base
 from engage.extensions import db
-from engage.models import CommentStatus, Site, utcnow
-from engage.services import bans, moderation
+from engage.models import CommentStatus, OutboxKind, Site, utcnow
+from engage.services import bans, moderation, outbox, webhooks
 from engage.services.moderation import Action
 from tests.browser.axe import axe_violations
 from tests.browser.conftest import ARTIFACTS
@@ -62,6 +62,18 @@ def world(app: Any, servers: Any, queue: dict[str, int],
     bans.ban_author(admin, spam, days=None, identifiers=("email", "ip"))
     moderation.act(admin, spam, Action.SPAM, "Publicité")
     moderation.update_settings(admin, site, {"max_links": "3", "banned_words": "arnaque"})
+    # A webhook with a failure in its log, and one paused after too many.
+    hook = webhooks.add_endpoint(site, "https://outils.lejourpile.fr/engage/webhooks/"
+                                 "commentaires-et-signalements-de-la-redaction")
+    message = outbox.enqueue(site.id, OutboxKind.WEBHOOK, {"endpoint": hook.id, "body": "{}"})
+    outbox.log_attempt(message, ok=False, status_code=503, endpoint_id=hook.id, duration_ms=812,
+                       detail="HTTP 503: <html><body>Service temporairement indisponible, "
+                              "maintenance en cours</body></html>")
+    outbox.log_attempt(message, ok=True, status_code=200, endpoint_id=hook.id, duration_ms=94,
+                       detail="HTTP 200: ok")
+    paused = webhooks.add_endpoint(site, "https://crm.lejourpile.fr/hooks", ["comment.reported"])
+    paused.failures, paused.enabled = 20, False
+    paused.disabled_reason = "20 failed deliveries in a row"
     db.session.commit()
     return {"site": site, "reply": reported_reply["reply"]}
 
@@ -202,6 +214,18 @@ def test_every_moderation_page_passes_axe_and_fits(app, servers, world, checker,
         page.click("form.settings button[type=submit]")
     check.check("settings-error")
 
+    check.visit("webhooks", f"{moderate}/sites/{key}/webhooks")
+    page.locator(".webhook details summary").first.click()
+    check.check("webhooks-log-open")
+    page.fill("#url", "https://192.168.0.1/hook")
+    with page.expect_navigation():
+        page.click("form.settings button[type=submit]")
+    check.check("webhooks-error")
+    page.fill("#url", "https://outils.lejourpile.fr/autre")
+    with page.expect_navigation():
+        page.click("form.settings button[type=submit]")
+    check.check("webhooks-secret")
+
     check.visit("error-404", f"{moderate}/sites/inconnu/pending")
     check.visit("error-path", f"{moderate}/rien/ici")
     for name, values in {
@@ -232,7 +256,7 @@ def test_english_pages_pass_axe_and_fit(servers, world, checker, width):
     with page.expect_navigation():
         page.click("button[name=locale][value=en]")
     check.check("queue-pending-en")
-    for name in ("bans", "audit", "settings"):
+    for name in ("bans", "audit", "settings", "webhooks"):
         check.visit(f"{name}-en", f"{moderate}/sites/{base.SITE_KEY}/{name}")
     assert check.problems == []
 
