@@ -321,3 +321,33 @@ def test_settings_fields_line_up(servers, world, checker, width):
                 assert f["label"][0] < f["control"][0]
             else:  # stacked: the label above its control
                 assert f["label"][2] <= f["control"][1] + 1, f
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_readers_notification_pages_pass_axe_and_fit(servers, world, checker, width, scheme):
+    from engage.identity import email_hash
+    from engage.models import Subscriber
+    from engage.services import replies
+
+    site = world["site"]
+    subscriber = Subscriber(site_id=site.id, email="awa.diallo@exemple.fr",
+                            email_hash=email_hash("awa.diallo@exemple.fr"), created_at=utcnow())
+    db.session.add(subscriber)
+    db.session.commit()
+    confirm = replies.confirmation_token(subscriber)
+    stop = replies.unsubscribe_token(subscriber, None)
+    check = checker(width, scheme)
+    page, base_url = check.page, f"{servers.engage}/notifications"
+
+    check.visit("notifications-confirm", f"{base_url}/confirm?token={confirm}")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    check.check("notifications-confirmed")
+    check.visit("notifications-unsubscribe", f"{base_url}/unsubscribe?token={stop}")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    check.check("notifications-unsubscribed")
+    check.visit("notifications-invalid", f"{base_url}/confirm?token=abime")
+
+    assert "\n".join(check.problems) == ""
