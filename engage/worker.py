@@ -99,15 +99,23 @@ class Worker:
     # holds a lock, which on SQLite would keep readers' comments from being written.
 
     def _deliver(self, message_id: int, done: Pass) -> None:
-        begin_write()  # rendering may take reply notices (SQLite: the write lock up front)
-        message = outbox.held_by(message_id, self.name)
-        if message is None:
+        started = time.monotonic()
+        try:
+            begin_write()  # rendering may take reply notices (SQLite: the write lock up front)
+            message = outbox.held_by(message_id, self.name)
+            if message is None:
+                db.session.rollback()
+                return
+            if message.kind == OutboxKind.WEBHOOK:
+                self._deliver_webhook(message, done)
+            else:
+                self._deliver_mail(message, done)
+        except Exception as exc:  # one bad message (an address a header refuses…)
+            # must not jam the outbox: it counts as a failed attempt, and the pass goes on.
             db.session.rollback()
-            return
-        if message.kind == OutboxKind.WEBHOOK:
-            self._deliver_webhook(message, done)
-        else:
-            self._deliver_mail(message, done)
+            log.exception("outbox message %s failed", message_id)
+            self._record(message_id, done, ok=False, started=started,
+                         detail=f"{type(exc).__name__}: {exc}")
 
     def _record(self, message_id: int, done: Pass, *, ok: bool, detail: str, started: float,
                 status_code: int | None = None, endpoint_id: int | None = None) -> None:
@@ -139,6 +147,10 @@ class Worker:
 
     def _deliver_webhook(self, message: OutboxMessage, done: Pass) -> None:
         endpoint = db.session.get(WebhookEndpoint, message.payload.get("endpoint"))
+        # An id reused after a removal (SQLite) names another endpoint: never its events.
+        if (endpoint is not None and (endpoint.site_id != message.site_id
+                                      or endpoint.created_at > message.created_at)):
+            endpoint = None
         if endpoint is None or not endpoint.enabled:
             self._drop(message, done, "the endpoint was removed or disabled")
             return

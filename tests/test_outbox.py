@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from engage.extensions import db
-from engage.models import OutboxMessage, OutboxState
+from engage.models import OutboxKind, OutboxMessage, OutboxState
 from engage.services import comments, outbox, webhooks
 from engage.services.comments import NewComment
 from engage.services.threads import ArticleRef
@@ -125,3 +125,24 @@ def test_a_claim_skips_what_another_claim_holds(client, site):
 
     assert len(first) == 2 and len(second) == 1 and not set(first) & set(second)
     assert outbox.claim("three") == []
+
+
+def test_a_message_that_cannot_be_rendered_fails_alone_and_the_rest_go(
+        app, client, site, receiver, monkeypatch):
+    from engage.services import replies
+
+    post_comment(client)
+    broken = outbox.enqueue(site.id, OutboxKind.CONFIRMATION, {"subscriber": 1})
+    db.session.commit()
+    app.config["ENGAGE_SMTP_URL"] = "smtp://127.0.0.1:9"
+
+    def refuse(message):
+        raise ValueError("the To header refuses this address")
+
+    monkeypatch.setattr(replies, "confirmation_mail", refuse)
+    done = Worker().run_once()
+
+    assert len(receiver.received) == 1 and done.sent == 1 and done.failed == 1
+    failed = db.session.get(OutboxMessage, broken.id, populate_existing=True)
+    assert failed.state == OutboxState.PENDING and failed.attempts == 1
+    assert "To header" in failed.last_error

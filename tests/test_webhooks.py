@@ -333,3 +333,44 @@ def test_cli_bad_webhook_commands_fail_with_a_message(runner, site, args, messag
     result = runner.invoke(args=[a.replace("{site}", site.key) for a in args])
 
     assert result.exit_code != 0 and message in result.output
+
+
+def test_a_host_name_with_a_label_over_63_characters_is_refused(site):
+    with pytest.raises(webhooks.ValidationError) as refused:
+        webhooks.add_endpoint(site, f"https://{'a' * 64}.lejourpile.fr/")
+
+    assert refused.value.fields.get("url")
+
+
+def test_a_removed_endpoints_events_never_reach_a_newer_one(client, runner, site, receiver):
+    old = add(site, receiver.url)
+    post_comment(client)
+    webhooks.remove_endpoint(old)
+    db.session.commit()
+    newer = add(site, receiver.url)
+    # SQLite may give the newer endpoint the removed one's id: the event must still not go.
+    for message in db.session.scalars(select(OutboxMessage)):
+        message.payload = {**message.payload, "endpoint": newer.id}
+    db.session.commit()
+
+    deliver(runner)
+
+    assert receiver.received == []
+    assert db.session.scalar(select(OutboxMessage.state)) == OutboxState.DROPPED
+
+
+def test_another_sites_endpoint_never_gets_the_event(client, runner, site, receiver):
+    other = make_site("autre", origins=("https://autre.fr",))
+    db.session.commit()
+    add(site, "https://outils.lejourpile.fr/engage", ["comment.reported"])  # wants nothing here
+    foreign = add(other, receiver.url)
+    mine = add(site, receiver.url)
+    post_comment(client)
+    for message in db.session.scalars(select(OutboxMessage)):
+        assert message.payload["endpoint"] == mine.id
+        message.payload = {**message.payload, "endpoint": foreign.id}
+    db.session.commit()
+
+    deliver(runner)
+
+    assert receiver.received == []

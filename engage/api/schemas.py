@@ -30,7 +30,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u206
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff\u00ad]")
 _LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A bare address (mails go to it): no display name, comment or quoted part, which the mail
+# headers would read as other addresses; domain labels of at most 63 characters.
+_EMAIL = re.compile(r'[^@\s<>()\[\]\\,;:"]+@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}')
 # An absolute http(s) URL without what browsers (WHATWG URL rules) and urlsplit read as
 # different hosts: a backslash (a "/" to browsers) or user info ("@" before the host's end).
 # Whether the host is one of the site's origins is for sites.url_is_on_site (forbidden_origin).

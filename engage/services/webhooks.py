@@ -80,6 +80,11 @@ def check_url(url: str) -> str:
         expected = "an http:// or https:// URL" if allow_private else "an https:// URL"
         raise ValidationError(f"The webhook address must be {expected}.",
                               fields={"url": f"must be {expected}"})
+    try:
+        (parts.hostname or "").encode("idna")  # labels of 1-63 characters, a valid IDN
+    except UnicodeError:
+        raise ValidationError("The webhook address's host name is not valid.",
+                              fields={"url": "not a valid host name"}) from None
     if parts.username or parts.password or parts.fragment:
         raise ValidationError("The webhook address may not hold a user, password or #fragment.",
                               fields={"url": "no user, password or fragment"})
@@ -149,7 +154,8 @@ def set_enabled(endpoint: WebhookEndpoint, enabled: bool) -> None:
 
 
 def remove_endpoint(endpoint: WebhookEndpoint) -> None:
-    """Delete an endpoint, its undelivered events and its delivery log."""
+    """Delete an endpoint and its delivery log; its undelivered events are dropped by the
+    worker (they name an endpoint that no longer exists, or a newer one)."""
     db.session.delete(endpoint)
 
 
@@ -296,7 +302,8 @@ def deliver(endpoint: Target, body: str) -> Outcome:
         return post(endpoint.url, raw, headers)
     except Refused as exc:
         return Outcome(False, f"refused: {exc}")
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        # ValueError: what the URL or IDNA codec refuse (a label over 63 characters…).
         return Outcome(False, f"{type(exc).__name__}: {exc}")
 
 

@@ -471,3 +471,15 @@ def test_post_comment_sends_a_fixed_number_of_statements(client, site, count_que
     # and the site's webhook endpoints (none here, so no outbox row).
     statements = [s.split()[0] for s in count_queries.statements[before:]]
     assert statements == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "SELECT"]
+
+
+@pytest.mark.parametrize("email", [
+    "a<awa@exemple.fr>", "awa@exemple.fr(3)", "a@[b.c", 'a@b.c;,"', "awa@exemple",
+    "awa @exemple.fr", f"awa@{'a' * 64}.fr",
+])
+def test_post_comment_with_anything_but_a_bare_email_address_is_refused(client, site, email):
+    response = post_comment(client, email=email, notify_replies=True)
+
+    error = assert_error(response, 400, "validation_error")
+    assert "email" in error["fields"]
+    assert get_thread(client).get_json()["thread"]["comment_count"] == 0
