@@ -245,12 +245,11 @@ def parse_new_comment(data: dict[str, Any]) -> NewComment:
         article=_article(fields),
         parent_id=fields.optional_id("parent_id"),
         author=fields.text("author", max_length=64, min_length=1, required=True),
-        email=fields.email("email"),
+        email=(email := fields.email("email")),
         body=fields.text("body", max_length=5000, min_length=1, required=True, multiline=True),
-        notify_replies=fields.flag("notify_replies"),
+        # Without an address there is no one to tell: ignored, as the document says.
+        notify_replies=fields.flag("notify_replies") and email is not None,
     )
-    if parsed.notify_replies and not parsed.email and "email" not in fields.errors:
-        fields.errors["notify_replies"] = "needs an email address"
     # Read by parse_submission, but refused here with the others, before anything is written.
     fields.gate("website")
     fields.gate("form_token")

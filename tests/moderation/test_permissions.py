@@ -27,7 +27,12 @@ def routes_on(site: str, comment: str):
         ("POST", f"/moderate/sites/{site}/threads/close", {"article": "ailleurs"}),
         ("POST", f"/moderate/sites/{site}/threads/open", {"article": "ailleurs"}),
         ("GET", f"/moderate/?site={site}", None),
+        ("GET", f"/moderate/sites/{site}/webhooks", None),
+        ("POST", f"/moderate/sites/{site}/webhooks", {"url": "https://outils.autre.fr/hook"}),
     ]
+    # The site is checked before the endpoint: any id gets the 403.
+    pages += [("POST", f"/moderate/sites/{site}/webhooks/1/{change}", None)
+              for change in ("enable", "disable", "remove")]
     pages += [("POST", f"/moderate/comments/{{{comment}}}/{a}", {"reason": "r"}) for a in ACTIONS]
     pages += [
         ("POST", f"/moderate/comments/{{{comment}}}/ban", {"days": "7"}),
@@ -83,7 +88,9 @@ def test_bulk_mixing_own_and_foreign_comments_changes_none(moderator_client, wor
 
 
 @pytest.mark.parametrize(("method", "url", "data"), [
-    r for r in routes_on("autre", "foreign") if "/settings" not in r[1] or r[0] == "GET"
+    # Changes to endpoints need one: tests/moderation/test_webhooks_page.py.
+    r for r in routes_on("autre", "foreign")
+    if ("/settings" not in r[1] or r[0] == "GET") and "/webhooks/" not in r[1]
 ])
 def test_admin_may_act_on_every_site(admin_client, world, method, url, data):
     response = call(admin_client, world, method, url, data)
