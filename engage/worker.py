@@ -76,7 +76,7 @@ class Worker:
                 try:
                     self._smtp.quit()
                 except (smtplib.SMTPException, OSError):
-                    pass
+                    pass  # a polite QUIT only: the mails were accepted or failed already
                 self._smtp = None
         return done
 

@@ -198,3 +198,13 @@ def browser() -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Any]:
+    """A local HTTP server standing for a site's webhook receiver (tests/webhook_receiver.py)."""
+    from tests.webhook_receiver import Receiver
+
+    receiver = Receiver()
+    yield receiver
+    receiver.close()

@@ -18,19 +18,11 @@ from engage.services.threads import ArticleRef
 from engage.worker import Pass, Worker
 from tests.api.helpers import post_comment
 from tests.factories import make_site
-from tests.test_webhooks import Receiver
 
 
 @pytest.fixture
 def app_config():
     return {"ENGAGE_WEBHOOKS_ALLOW_PRIVATE": True}
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 @pytest.fixture

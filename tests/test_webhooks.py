@@ -7,9 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -24,42 +22,9 @@ from engage.models import (
 from engage.services import moderation, webhooks
 from tests.api.helpers import post_comment
 from tests.factories import make_moderator, make_site
+from tests.webhook_receiver import Receiver
 
 SECRET_PREFIX = "whsec_"
-
-
-class Receiver:
-    """A site's tool: answers `failures` 503s, then 200s, and keeps what it got."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.failures = failures
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body))
-                status = 503 if receiver.failures > 0 else 200
-                receiver.failures -= 1
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"no")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/engage"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self) -> list[str]:
-        return [json.loads(body)["type"] for _, body in self.received]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
@@ -76,13 +41,6 @@ def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
 @pytest.fixture
 def app_config():
     return {"ENGAGE_WEBHOOKS_ALLOW_PRIVATE": True}
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 @pytest.fixture
