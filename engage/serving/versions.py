@@ -109,7 +109,8 @@ class Invalidations:
     which RedisVersions puts in every token tuple: an answer cached before a lapse never
     matches after it, whatever Redis holds once it is back. What this cannot see: Redis
     writing a push later than the writer's acknowledgement (io-threads, a lost packet to
-    another host) leaves a window of at most `trust`.
+    another host, or a FLUSHDB, whose OK may leave before its push) leaves a window of at
+    most `trust`.
     The listener needs hiredis ≥ 3.2 (redis-py's pure-Python parser reads ahead of the
     checks above), and stops after IDLE seconds without a read; the next read restarts it.
     """
