@@ -215,6 +215,11 @@ def test_an_unreachable_endpoint_is_a_logged_failure_not_a_crash(client, runner,
     "https://192.168.0.10/hooks",
     "https://[::1]/hooks",
     "https://[::ffff:127.0.0.1]/hooks",
+    "https://[64:ff9b::7f00:1]/hooks",  # NAT64 to 127.0.0.1
+    "https://[64:ff9b:1::a00:1]/hooks",  # local-use NAT64 to 10.0.0.1
+    "https://[2002:a9fe:a9fe::1]/hooks",  # 6to4 from 169.254.169.254
+    "https://[::127.0.0.1]/hooks",  # IPv4-compatible
+    "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hooks",  # Teredo
     "https://169.254.169.254/latest/meta-data",
     "https://localhost/hooks",
     "https://intranet.local/hooks",
@@ -231,6 +236,12 @@ def test_a_private_or_malformed_address_is_refused(app, site, url):
         webhooks.add_endpoint(site, url)
 
     assert refused.value.fields.get("url")
+
+
+@pytest.mark.parametrize("address", ["2606:4700::1111", "64:ff9b::101:101", "2002:101:101::1",
+                                     "::ffff:1.1.1.1", "1.1.1.1"])
+def test_public_addresses_through_ipv6_translations_stay_public(address):
+    assert webhooks._is_public(address)
 
 
 def test_a_public_https_address_is_accepted(app, site):
@@ -332,3 +343,58 @@ def test_another_sites_endpoint_never_gets_the_event(client, runner, site, recei
     deliver(runner)
 
     assert receiver.received == []
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
+        client, runner, site, monkeypatch):
+    # One byte every 0.2 s: each read is well within TIMEOUT, the whole answer is not.
+    monkeypatch.setattr(webhooks, "DEADLINE", 1.0)
+    receiver = Receiver(drip=0.2)
+    try:
+        add(site, receiver.url)
+        post_comment(client)
+        started = time.monotonic()
+
+        output = deliver(runner)
+
+        took = time.monotonic() - started
+    finally:
+        receiver.close()
+    assert "1 failed" in output
+    assert took < 3.0, f"the worker waited {took:.1f} s on a dripping receiver"
+    [attempt] = db.session.scalars(select(DeliveryAttempt)).all()
+    assert not attempt.ok and "within 1 s" in attempt.detail
+
+
+def test_an_https_endpoint_is_called_over_verified_tls(app, client, runner, site, monkeypatch,
+                                                       tmp_path):
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("hooks.lejourpile.test").configure_cert(tls)
+    receiver = Receiver(tls=tls, host="hooks.lejourpile.test")
+    real_getaddrinfo = webhooks.socket.getaddrinfo
+    # The name resolves to the receiver; its certificate is checked against the name.
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo",
+                        lambda host, *a, **k: real_getaddrinfo("127.0.0.1", *a, **k))
+    try:
+        add(site, receiver.url)
+        post_comment(client)
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "nobody.pem"))
+        (tmp_path / "nobody.pem").write_text(trustme.CA().cert_pem.bytes().decode())
+
+        deliver(runner)  # a certificate from an authority the system does not trust
+
+        authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        retry_now()
+        deliver(runner)
+    finally:
+        receiver.close()
+    first, second = db.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id))
+    assert not first.ok and "CERTIFICATE_VERIFY_FAILED" in first.detail
+    assert second.ok and second.detail.startswith("HTTP 200")
+    assert len(receiver.received) == 1

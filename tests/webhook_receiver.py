@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    """A site's tool: answers `failures` 503s, then 200s, and keeps what it got."""
+    """A site's tool: answers `failures` 503s, then 200s, and keeps what it got. With
+    `drip`, it answers one byte every `drip` seconds (a slow or hostile receiver); with
+    `tls` (an ssl.SSLContext), it speaks HTTPS."""
 
-    def __init__(self, failures: int = 0) -> None:
+    def __init__(self, failures: int = 0, drip: float = 0.0, tls: ssl.SSLContext | None = None,
+                 host: str = "127.0.0.1") -> None:
         self.failures = failures
         self.received: list[tuple[dict[str, str], bytes]] = []
         receiver = self
@@ -21,6 +26,12 @@ class Receiver:
                 receiver.received.append((dict(self.headers), body))
                 status = 503 if receiver.failures > 0 else 200
                 receiver.failures -= 1
+                if drip:
+                    for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+                        time.sleep(drip)
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    return
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -30,7 +41,11 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/engage"
+        self.server.daemon_threads = True  # a dripping answer must not hold close() up
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://{host}:{self.server.server_address[1]}/hooks/engage"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def events(self) -> list[str]:

@@ -15,6 +15,7 @@ import hmac
 import ipaddress
 import secrets
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +48,8 @@ EVENTS = (
 )
 MAX_ENDPOINTS = 20  # per site
 DISABLE_AFTER = 20  # consecutive failed attempts, over about a day of retries
-TIMEOUT = 5.0  # seconds to connect, and again to read the answer
+TIMEOUT = 5.0  # seconds to connect, and again for each read of the answer
+DEADLINE = 15.0  # seconds for the whole delivery, however slowly a receiver drips its answer
 LOG_KEPT = 50  # delivery attempts shown per endpoint
 
 
@@ -59,10 +61,22 @@ def _allow_private() -> bool:
     return bool(current_app.config.get("ENGAGE_WEBHOOKS_ALLOW_PRIVATE"))
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits, which a translator or relay
+# reaches: NAT64 (RFC 6052, RFC 8215) and the deprecated IPv4-compatible form (::a.b.c.d).
+_EMBEDDING_IPV4 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48",
+                                                          "::/96"))
+
+
 def _is_public(address: str) -> bool:
+    """Whether the address is on the public Internet, and so is any IPv4 address it carries
+    (mapped, 6to4, NAT64): Python counts 64:ff9b::7f00:1 global, yet it reaches 127.0.0.1."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and any(ip in network for network in _EMBEDDING_IPV4):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None and not embedded.is_global:
+            return False
     return ip.is_global
 
 
@@ -242,9 +256,34 @@ def _resolve(host: str, port: int) -> str:
     return addresses[0]
 
 
+class _Watched:
+    """A connection that a watchdog can cut: its socket, kept from before the TLS handshake,
+    is shut down from another thread, which ends any read or write blocked on it."""
+
+    raw_socket: socket.socket | None = None
+    cut = False
+
+    def _new_conn(self) -> socket.socket:
+        self.raw_socket = super()._new_conn()  # type: ignore[misc]
+        return self.raw_socket
+
+    def cut_off(self) -> None:
+        self.cut = True
+        if self.raw_socket is not None:
+            try:
+                self.raw_socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed meanwhile: the delivery ended on its own
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
-    """POST body to url, connected to the address checked; never follows a redirect."""
-    import urllib3
+    """POST body to url, connected to the address checked; never follows a redirect.
+
+    Each network step has TIMEOUT, and the whole delivery DEADLINE: a receiver answering a
+    byte every few seconds would otherwise hold the worker past its claim's lease, and the
+    message would be sent twice.
+    """
+    from urllib3.connection import HTTPConnection, HTTPSConnection
 
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -253,24 +292,33 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         raise Refused("only https:// targets")
     port = parts.port or (443 if https else 80)
     address = _resolve(host, port)
-    timeout = urllib3.Timeout(connect=TIMEOUT, read=TIMEOUT)
-    pool: Any
+    connection: Any
     if https:
-        pool = urllib3.HTTPSConnectionPool(address, port, server_hostname=host,
-                                           assert_hostname=host, cert_reqs="CERT_REQUIRED",
-                                           timeout=timeout, retries=False)
+        connection = type("Connection", (_Watched, HTTPSConnection), {})(
+            address, port, timeout=TIMEOUT, server_hostname=host, assert_hostname=host,
+            cert_reqs="CERT_REQUIRED")
     else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+        connection = type("Connection", (_Watched, HTTPConnection), {})(
+            address, port, timeout=TIMEOUT)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = 443 if https else 80
-    with pool:
-        response = pool.urlopen(
+    watchdog = threading.Timer(DEADLINE, connection.cut_off)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        connection.request(
             "POST", path, body=body,
             headers={**headers, "Host": host if port == default_port else f"{host}:{port}"},
-            redirect=False, retries=False, preload_content=False,
-        )
+            preload_content=False)  # the first 2 KB of the answer are all that is kept
+        response = connection.getresponse()
         answer = response.read(2048, decode_content=False)
-        response.release_conn()
+    except Exception:
+        if connection.cut:
+            raise TimeoutError(f"no complete answer within {DEADLINE:g} s") from None
+        raise
+    finally:
+        watchdog.cancel()
+        connection.close()
     ok = 200 <= response.status < 300
     text = answer.decode("utf-8", "replace").strip()
     return Outcome(ok, f"HTTP {response.status}" + (f": {text[:200]}" if text else ""),
