@@ -103,14 +103,17 @@ def confirmation_token(subscriber: Subscriber) -> str:
 
 
 def unsubscribe_token(subscriber: Subscriber, thread_id: int | None) -> str:
-    return str(_unsubscribe_serializer().dumps([subscriber.id, thread_id or 0]))
+    return str(_unsubscribe_serializer().dumps(
+        [subscriber.id, thread_id or 0, subscriber.email_hash[:16]]))
 
 
-def _from_token(data: Any) -> Subscriber:
-    valid = (isinstance(data, list) and len(data) == 2 and isinstance(data[0], int)
+def _from_token(data: Any, size: int) -> Subscriber:
+    """The subscriber a signed link names: by id, and by its address, last in the link (an
+    erased subscriber's id may be given to another address, SQLite reuses the highest)."""
+    valid = (isinstance(data, list) and len(data) == size and isinstance(data[0], int)
              and not isinstance(data[0], bool))
     subscriber = db.session.get(Subscriber, data[0]) if valid else None
-    if subscriber is None:
+    if subscriber is None or subscriber.email_hash[:16] != data[-1]:
         raise BadToken("This link is no longer valid.")
     return subscriber
 
@@ -121,10 +124,7 @@ def confirm_preview(token: str) -> Subscriber:
         data = _confirm_serializer().loads(token, max_age=CONFIRMATION_VALID)
     except BadSignature as exc:
         raise BadToken("This confirmation link is not valid or has expired.") from exc
-    subscriber = _from_token(data)
-    if subscriber.email_hash[:16] != data[1]:
-        raise BadToken("This confirmation link is no longer valid.")
-    return subscriber
+    return _from_token(data, 2)
 
 
 def confirm(token: str) -> Subscriber:
@@ -142,8 +142,10 @@ def read_unsubscribe(token: str) -> tuple[Subscriber, Thread | None]:
         data = _unsubscribe_serializer().loads(token)
     except BadSignature as exc:
         raise BadToken("This unsubscribe link is not valid.") from exc
-    subscriber = _from_token(data)
-    thread = db.session.get(Thread, data[1]) if data[1] else None
+    subscriber = _from_token(data, 3)
+    thread = db.session.get(Thread, data[1]) if isinstance(data[1], int) and data[1] else None
+    if thread is not None and thread.site_id != subscriber.site_id:
+        raise BadToken("This link is no longer valid.")
     return subscriber, thread
 
 
