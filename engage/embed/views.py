@@ -27,8 +27,9 @@ def embed_version() -> str:
     return _embed_version(path, os.path.getmtime(path))
 
 
-# The widget's strings, one module per language: a page imports its own language's only.
-LANGUAGES = ("fr", "en")
+# Modules embed.js imports: the strings, one per language (a page imports its own language's
+# only), and the report form (the first time a reader opens one).
+MODULES = ("fr", "en", "report")
 
 
 @bp.get("/embed.js")
@@ -37,12 +38,12 @@ def embed_js() -> Response:
     return _built("embed.js")
 
 
-@bp.get("/embed/<lang>.js")
-def embed_strings(lang: str) -> Response:
-    """Serve one language's strings, which embed.js imports as a module (CORS: any origin)."""
-    if lang not in LANGUAGES:
+@bp.get("/embed/<name>.js")
+def embed_module(name: str) -> Response:
+    """Serve a module embed.js imports: strings or the report form (CORS: any origin)."""
+    if name not in MODULES:
         abort(404)
-    return _built(f"embed/{lang}.js")
+    return _built(f"embed/{name}.js")
 
 
 def _built(name: str) -> Response:

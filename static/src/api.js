@@ -32,6 +32,7 @@ export function client(base, site) {
     return { ok: response.ok, status: response.status, data, error };
   }
   return {
+    base,
     site,
     thread: (article, sort, cursor) =>
       call("GET", "/thread", {

@@ -25,7 +25,8 @@ const minifiedCss = {
 };
 
 const options = { bundle: true, minify: true, target: ["es2020"], legalComments: "none", charset: "utf8", write: false };
-const banner = (name) => `/* engage ${name} sources:${digest} (built from static/src: npm ci && npm run build) */\n`;
+// Short, since every reader downloads it: static/src/package.json says how to build.
+const banner = (name) => `/* engage ${name} from static/src sources:${digest} */\n`;
 
 // esbuild bundles; terser's extra passes then take a further 2-3% off what readers download.
 async function squeeze(output, module) {
@@ -56,3 +57,6 @@ for (const lang of ["fr", "en"]) {
   const strings = await build({ ...options, entryPoints: [`${here}strings-${lang}.js`], format: "esm" });
   await save(`${here}../embed/${lang}.js`, banner(`embed/${lang}.js`) + (await squeeze(strings, true)));
 }
+// The report form, which embed.js imports the first time a reader opens it (widget.js).
+const report = await build({ ...options, entryPoints: [`${here}report.js`], format: "esm" });
+await save(`${here}../embed/report.js`, banner("embed/report.js") + (await squeeze(report, true)));

@@ -1,9 +1,10 @@
 // The report panel: a reason (radio buttons) and an optional note, sent to the moderators.
+// Its own module, which the widget fetches the first time a reader opens it (widget.js).
 import { h } from "./dom.js";
 
 let uid = 0;
 
-export function reportForm(t, onSend, onCancel) {
+export function reportForm({ t, api, comment, panel, myReports, errorMessage }) {
   const group = `engage-r-${++uid}`;
   const noteId = `${group}-note`;
   const noteLabel = h("label", { for: noteId }, t.note);
@@ -22,12 +23,23 @@ export function reportForm(t, onSend, onCancel) {
     h("div", { class: "field" }, noteLabel, note),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary" }, t.send),
-      h("button", { type: "button", onclick: onCancel }, t.cancel)));
-  form.addEventListener("keydown", (event) => event.key === "Escape" && onCancel());
-  form.addEventListener("submit", (event) => {
+      h("button", { type: "button", onclick: panel.close }, t.cancel)));
+  form.addEventListener("keydown", (event) => event.key === "Escape" && panel.close());
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!form.reportValidity()) return;
-    onSend(form.querySelector("input:checked").value, note.value.trim());
+    const answer = await api.flag(comment.id, form.querySelector("input:checked").value, note.value.trim());
+    const opener = panel.opener;
+    panel.opener = null; // focus goes to the answer, not back to a button about to go
+    panel.close();
+    if (answer.ok) {
+      // Reported once is enough, in this browser for good: the button becomes a mark.
+      myReports.set([...(myReports.get() || []), comment.id].slice(-200));
+      opener?.replaceWith(h("span", { class: "muted done" }, t.reportedAlready));
+    }
+    const status = h("p", { class: "status", role: "status", tabindex: "-1" }, answer.ok ? t.reported : errorMessage(answer.error));
+    panel.slot.append(status);
+    status.focus();
   });
   return form;
 }

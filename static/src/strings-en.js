@@ -34,6 +34,7 @@ export default (plural, fmt) => ({
   empty: "No comments yet. Start the conversation!",
   sort: "Sort",
   sorts: { oldest: "Oldest", newest: "Newest", top: "Most liked" },
+  news: (n) => `${plural(n, "new comment", "new comments")} — Show`,
   more: "Show more comments",
   moreReplies: (n) => `Show ${plural(n, "more reply", "more replies")}`,
   reply: "Reply",

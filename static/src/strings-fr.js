@@ -37,6 +37,7 @@ export default (plural, fmt) => ({
   empty: "Aucun commentaire pour l’instant. Lancez la discussion !",
   sort: "Trier",
   sorts: { oldest: "Plus anciens", newest: "Plus récents", top: "Les plus appréciés" },
+  news: (n) => `${plural(n, "nouveau commentaire", "nouveaux commentaires")} — Afficher`,
   more: "Afficher plus de commentaires",
   moreReplies: (n) => `Afficher ${plural(n, "autre réponse", "autres réponses")}`,
   reply: "Répondre",

@@ -5,7 +5,6 @@ import { absoluteTime, fmt, relativeTime } from "./i18n.js";
 import { engagementBars } from "./engagement.js";
 import { edits, perArticle } from "./store.js";
 import { formMaker } from "./form.js";
-import { reportForm } from "./report.js";
 
 let uid = 0;
 
@@ -132,6 +131,10 @@ export function mountThread(container, api, lang, t) {
 
   const shown = new Set(); // ids listed once already: "more" pages never repeat them
 
+  // The report form is fetched the first time a reader opens it: most readers never do.
+  let reporting;
+  const reportModule = () => (reporting ||= import(`${api.base}/embed/report.js?v=${VERSION}`));
+
   function renderComment(comment, { pending = false, reply = false } = {}) {
     shown.add(comment.id);
     // id="comment-N": the anchor moderators' links and shared links point at.
@@ -177,7 +180,13 @@ export function mountThread(container, api, lang, t) {
       (fields.find((el) => el.required && !el.value) || fields[0]).focus();
     };
     const button = (label, build) => {
-      const b = h("button", { type: "button", class: "link", "aria-expanded": "false", onclick: () => panel.open(b, build()) }, label);
+      const b = h("button", { type: "button", class: "link", "aria-expanded": "false", onclick: async () => {
+        try {
+          panel.open(b, await build());
+        } catch {
+          announce(t.failed); // the report form could not be fetched
+        }
+      } }, label);
       return b;
     };
     const ownActions = h("span", { class: "actions" });
@@ -187,7 +196,7 @@ export function mountThread(container, api, lang, t) {
     const actions = h("div", { class: "actions" }, pending ? null : likeButton,
       pending || !open ? null : button(t.reply, () => commentForm({ parent: comment, onDone: (data, text) => posted(data, text, replies, panel), onCancel: panel.close })),
       pending ? null : reported ? h("span", { class: "muted done" }, t.reportedAlready)
-        : button(t.report, () => reportForm(t, (reason, note) => report(comment, reason, note, panel), panel.close)),
+        : button(t.report, async () => (await reportModule()).reportForm({ t, api, comment, panel, myReports, errorMessage })),
       ownActions);
     const own = edits.get(comment.id);
     if (own) {
@@ -269,22 +278,6 @@ export function mountThread(container, api, lang, t) {
     myLikes.set([...likes]);
     button.setAttribute("aria-pressed", String(on));
     count.textContent = answer.data.likes ? fmt(lang, answer.data.likes) : "";
-  }
-
-  async function report(comment, reason, note, panel) {
-    const answer = await api.flag(comment.id, reason, note);
-    const message = answer.ok ? t.reported : errorMessage(answer.error);
-    const opener = panel.opener;
-    panel.opener = null; // focus goes to the answer, not back to a button about to go
-    panel.close();
-    if (answer.ok) {
-      // Reported once is enough, in this browser for good: the button becomes a mark.
-      myReports.set([...(myReports.get() || []), comment.id].slice(-200));
-      opener?.replaceWith(h("span", { class: "muted done" }, t.reportedAlready));
-    }
-    const status = h("p", { class: "status", role: "status", tabindex: "-1" }, message);
-    panel.slot.append(status);
-    status.focus();
   }
 
   function editForm(comment, body, panel, badges, edited) {
@@ -373,6 +366,11 @@ export function mountThread(container, api, lang, t) {
       return;
     }
     const page = answer.data;
+    if (!next) {
+      seen = JSON.stringify(page);
+      news.hidden = true;
+      news.textContent = "";
+    }
     state.cursor = page.next_cursor;
     const first = !state.thread;
     state.thread = page.thread;
@@ -399,6 +397,41 @@ export function mountThread(container, api, lang, t) {
     if (!next) showLinked();
     // The keyboard goes on to the first comment it brought.
     if (next && added.length) added[0].querySelector("article")?.focus();
+  }
+
+  // --- live: what changed while the page stays open -------------------------------------
+
+  // The first page is asked again (the browser sends If-None-Match: a 304 from the server's
+  // cache) 30 s after the last look, twice as late each time nothing changed, up to 5 min;
+  // never while the tab is hidden, at once when it shows again. New comments wait behind a
+  // bar, the page does not move under the reader; reactions and shares update in place.
+  let seen, wait, timer;
+  const news = h("button", { type: "button", class: "primary news", hidden: true, onclick: showNews });
+  function watch(changed) {
+    clearTimeout(timer);
+    wait = changed ? 3e4 : Math.min(wait * 2, 3e5);
+    if (!document.hidden) timer = setTimeout(look, wait);
+  }
+  async function look() {
+    const answer = await api.thread(ref.article, state.sort, null);
+    const text = answer.ok && JSON.stringify(answer.data);
+    const changed = text && text !== seen;
+    if (changed) {
+      seen = text;
+      engagement.show(answer.data.thread);
+      const n = answer.data.thread.comment_count - state.thread.comment_count;
+      const label = n > 0 ? t.news(n) : "";
+      news.hidden = !label;
+      if (label !== news.textContent) announce((news.textContent = label));
+    }
+    watch(changed);
+  }
+  async function showNews() {
+    const before = new Set(shown);
+    await load(false);
+    // The keyboard goes to the first comment it brought (when it is on the first page).
+    const item = [...list.querySelectorAll("[data-comment-id]")].find((el) => !before.has(+el.dataset.commentId));
+    (item ? item.querySelector("article") : title).focus();
   }
 
   // A link to one comment (#comment-N, as the moderation pages give): scroll to it, mark it
@@ -428,7 +461,7 @@ export function mountThread(container, api, lang, t) {
         ? commentForm({ collapsed: true, onDone: (data, text) => posted(data, text, list) })
         : h("p", { class: "status" }, t.closed),
       h("section", { class: "picks", "aria-labelledby": picksTitle.id, hidden: true }, picksTitle, picks),
-      list, more);
+      news, list, more);
     // A click on a comment's time (its permalink) marks it, as a shared link would.
     addEventListener("hashchange", () => ((linkedShown = false), showLinked()));
     shell.setAttribute("aria-labelledby", title.id);
@@ -439,5 +472,9 @@ export function mountThread(container, api, lang, t) {
     }, 60000);
   }
 
-  load(false);
+  load(false).then(() => {
+    if (!state.thread) return;
+    watch(1);
+    addEventListener("visibilitychange", () => (document.hidden ? clearTimeout(timer) : look()));
+  });
 }

@@ -101,6 +101,7 @@ def test_report_form_has_no_choice_made_and_reported_stays_marked(page, servers)
     open_article(page, servers)
     comment = page.locator(W + "li.comment").first
     comment.locator("button", has_text="Signaler").click()
+    comment.locator("form.report").wait_for()  # fetched the first time (embed/report.js)
 
     assert comment.locator("input[type=radio]:checked").count() == 0
     assert focused(page).startswith("input")
@@ -115,6 +116,22 @@ def test_report_form_has_no_choice_made_and_reported_stays_marked(page, servers)
     page.locator(W + "li.comment").first.wait_for()
     assert page.locator(W + "li.comment button", has_text="Signaler").count() == 0
     assert page.locator(W + "li.comment .done").inner_text() == "Signalé"
+
+
+def test_a_report_form_that_cannot_be_fetched_says_so_and_keeps_the_focus(page, servers):
+    thread = thread_of()
+    make_comment(thread, body="Douteux")
+    db.session.commit()
+    page.expected_problems.append("ERR_FAILED")
+    page.route("**/embed/report.js*", lambda route: route.abort())
+    open_article(page, servers)
+    comment = page.locator(W + "li.comment").first
+    comment.locator("button", has_text="Signaler").click()
+
+    page.wait_for_function("""() => document.getElementById('engage-thread').shadowRoot
+        .querySelector('[aria-live=polite]').textContent.includes('ne répond pas')""")
+    assert focused(page) == "button:Signaler"
+    assert comment.locator("form.report").count() == 0
 
 
 def test_like_button_is_named_by_its_visible_text_and_shows_its_state_by_shape(page, servers):
