@@ -217,6 +217,7 @@ def test_an_unreachable_endpoint_is_a_logged_failure_not_a_crash(client, runner,
     "https://[::ffff:127.0.0.1]/hooks",
     "https://[64:ff9b::7f00:1]/hooks",  # NAT64 to 127.0.0.1
     "https://[64:ff9b:1::a00:1]/hooks",  # local-use NAT64 to 10.0.0.1
+    "https://[64:ff9b:1:7f00:0:100:808:808]/hooks",  # local-use NAT64, RFC 6052's /48 layout
     "https://[2002:a9fe:a9fe::1]/hooks",  # 6to4 from 169.254.169.254
     "https://[::127.0.0.1]/hooks",  # IPv4-compatible
     "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hooks",  # Teredo
@@ -366,29 +367,41 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
     assert not attempt.ok and "within 1 s" in attempt.detail
 
 
-def test_an_https_endpoint_is_called_over_verified_tls(app, client, runner, site, monkeypatch,
-                                                       tmp_path):
+TLS_HOST = "hooks.lejourpile.test"
+
+
+@pytest.fixture
+def tls(monkeypatch, tmp_path):
+    """A TLS context for a receiver named TLS_HOST (which resolves to 127.0.0.1), under an
+    authority engage trusts (SSL_CERT_FILE); a test may point SSL_CERT_FILE elsewhere."""
     import ssl
 
     import trustme
 
     authority = trustme.CA()
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("hooks.lejourpile.test").configure_cert(tls)
-    receiver = Receiver(tls=tls, host="hooks.lejourpile.test")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(TLS_HOST).configure_cert(context)
     real_getaddrinfo = webhooks.socket.getaddrinfo
-    # The name resolves to the receiver; its certificate is checked against the name.
     monkeypatch.setattr(webhooks.socket, "getaddrinfo",
                         lambda host, *a, **k: real_getaddrinfo("127.0.0.1", *a, **k))
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    return context
+
+
+def test_an_https_endpoint_is_called_over_verified_tls(client, runner, site, monkeypatch, tls,
+                                                       tmp_path):
+    import trustme
+
+    receiver = Receiver(tls=tls, host=TLS_HOST)
     try:
         add(site, receiver.url)
         post_comment(client)
-        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "nobody.pem"))
         (tmp_path / "nobody.pem").write_text(trustme.CA().cert_pem.bytes().decode())
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "nobody.pem"))
 
         deliver(runner)  # a certificate from an authority the system does not trust
 
-        authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
         monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
         retry_now()
         deliver(runner)
@@ -398,3 +411,45 @@ def test_an_https_endpoint_is_called_over_verified_tls(app, client, runner, site
     assert not first.ok and "CERTIFICATE_VERIFY_FAILED" in first.detail
     assert second.ok and second.detail.startswith("HTTP 200")
     assert len(receiver.received) == 1
+
+
+def test_an_https_receiver_dripping_its_answer_is_cut_off_too(client, runner, site,
+                                                               monkeypatch, tls):
+    # Wrapping a socket in TLS detaches it: the watchdog must cut the connection all the same.
+    monkeypatch.setattr(webhooks, "DEADLINE", 1.0)
+    receiver = Receiver(drip=0.2, tls=tls, host=TLS_HOST)
+    try:
+        add(site, receiver.url)
+        post_comment(client)
+        started = time.monotonic()
+
+        output = deliver(runner)
+
+        took = time.monotonic() - started
+    finally:
+        receiver.close()
+    assert "1 failed" in output and took < 3.0, f"{took:.1f} s: {output}"
+    [attempt] = db.session.scalars(select(DeliveryAttempt)).all()
+    assert not attempt.ok and "within 1 s" in attempt.detail
+
+
+@pytest.mark.parametrize("answer", [
+    b"NOT HTTP AT ALL\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(120)) + b"\r\n",
+], ids=["not-http", "endless-header", "too-many-headers"])
+def test_an_answer_that_is_not_http_is_a_logged_failure_of_its_endpoint(client, runner, site,
+                                                                         answer):
+    receiver = Receiver(raw=answer)
+    try:
+        endpoint = add(site, receiver.url)
+        post_comment(client)
+
+        output = deliver(runner)
+    finally:
+        receiver.close()
+    assert "1 failed" in output
+    [attempt] = db.session.scalars(select(DeliveryAttempt)).all()
+    assert not attempt.ok and attempt.endpoint_id == endpoint.id
+    db.session.refresh(endpoint)
+    assert endpoint.failures == 1  # counted towards disabling it

@@ -10,12 +10,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    """A site's tool: answers `failures` 503s, then 200s, and keeps what it got. With
-    `drip`, it answers one byte every `drip` seconds (a slow or hostile receiver); with
-    `tls` (an ssl.SSLContext), it speaks HTTPS."""
+    """A site's tool: answers `failures` 503s, then 200s, and keeps what it got. With `raw`,
+    it answers those bytes instead, one every `drip` seconds with `drip` (a slow or hostile
+    receiver); with `tls` (an ssl.SSLContext), it speaks HTTPS."""
 
-    def __init__(self, failures: int = 0, drip: float = 0.0, tls: ssl.SSLContext | None = None,
-                 host: str = "127.0.0.1") -> None:
+    OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    def __init__(self, failures: int = 0, drip: float = 0.0, raw: bytes | None = None,
+                 tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
+        raw = self.OK if drip and raw is None else raw
         self.failures = failures
         self.received: list[tuple[dict[str, str], bytes]] = []
         receiver = self
@@ -26,10 +29,10 @@ class Receiver:
                 receiver.received.append((dict(self.headers), body))
                 status = 503 if receiver.failures > 0 else 200
                 receiver.failures -= 1
-                if drip:
-                    for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+                if raw is not None:
+                    for byte in raw if drip else [raw]:
                         time.sleep(drip)
-                        self.wfile.write(bytes([byte]))
+                        self.wfile.write(bytes([byte]) if drip else raw)
                         self.wfile.flush()
                     return
                 self.send_response(status)

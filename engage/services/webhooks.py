@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import secrets
 import socket
@@ -62,9 +63,10 @@ def _allow_private() -> bool:
 
 
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits, which a translator or relay
-# reaches: NAT64 (RFC 6052, RFC 8215) and the deprecated IPv4-compatible form (::a.b.c.d).
-_EMBEDDING_IPV4 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48",
-                                                          "::/96"))
+# reaches: NAT64's well-known prefix (RFC 6052) and the deprecated IPv4-compatible form
+# (::a.b.c.d). NAT64's local-use prefix (RFC 8215) may place it anywhere: refused whole.
+_EMBEDDING_IPV4 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "::/96"))
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 def _is_public(address: str) -> bool:
@@ -72,6 +74,8 @@ def _is_public(address: str) -> bool:
     (mapped, 6to4, NAT64): Python counts 64:ff9b::7f00:1 global, yet it reaches 127.0.0.1."""
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
         embedded = ip.ipv4_mapped or ip.sixtofour
         if embedded is None and any(ip in network for network in _EMBEDDING_IPV4):
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
@@ -257,23 +261,29 @@ def _resolve(host: str, port: int) -> str:
 
 
 class _Watched:
-    """A connection that a watchdog can cut: its socket, kept from before the TLS handshake,
-    is shut down from another thread, which ends any read or write blocked on it."""
+    """A connection that a watchdog can cut: a duplicate of its socket, taken before the TLS
+    handshake (wrapping detaches the original), is shut down from another thread, which ends
+    any handshake, read or write blocked on the connection."""
 
-    raw_socket: socket.socket | None = None
+    twin: socket.socket | None = None
     cut = False
 
     def _new_conn(self) -> socket.socket:
-        self.raw_socket = super()._new_conn()  # type: ignore[misc]
-        return self.raw_socket
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        self.twin = sock.dup()
+        return sock
 
     def cut_off(self) -> None:
         self.cut = True
-        if self.raw_socket is not None:
+        if self.twin is not None:
             try:
-                self.raw_socket.shutdown(socket.SHUT_RDWR)
+                self.twin.shutdown(socket.SHUT_RDWR)
             except OSError:
-                pass  # closed meanwhile: the delivery ended on its own
+                pass  # the delivery ended meanwhile
+
+    def close_twin(self) -> None:
+        if self.twin is not None:
+            self.twin.close()
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
@@ -318,7 +328,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         raise
     finally:
         watchdog.cancel()
+        watchdog.join()  # a watchdog already cutting finishes before the sockets close
         connection.close()
+        connection.close_twin()
     ok = 200 <= response.status < 300
     text = answer.decode("utf-8", "replace").strip()
     return Outcome(ok, f"HTTP {response.status}" + (f": {text[:200]}" if text else ""),
@@ -350,7 +362,9 @@ def deliver(endpoint: Target, body: str) -> Outcome:
         return post(endpoint.url, raw, headers)
     except Refused as exc:
         return Outcome(False, f"refused: {exc}")
-    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError,
+            ValueError) as exc:
+        # HTTPException: an answer that is not HTTP (bad status line, endless headers…);
         # ValueError: what the URL or IDNA codec refuse (a label over 63 characters…).
         return Outcome(False, f"{type(exc).__name__}: {exc}")
 
