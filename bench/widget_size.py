@@ -2,10 +2,9 @@
 
 Run: python3 bench/widget_size.py
 A page loads embed.js (the code, with its CSS bundled in) and the strings of its own language
-(embed/fr.js or embed/en.js); the report form (embed/report.js) comes only when a reader
-opens it. What is weighed is what the server sends: the
-gzip copies the build writes beside each file (zopfli), checked here to hold the same bytes;
-the budget holds for the heavier language. Brotli, which most browsers take, is shown too.
+(embed/fr.js or embed/en.js); the report form and the delete confirmation (embed/panels.js)
+come only when a reader opens one. What is weighed is what the server sends: the gzip copies
+the build writes beside each file (zopfli), checked here to hold the same bytes; the budget holds for the heavier language. Brotli, which most browsers take, is shown too.
 """
 
 from __future__ import annotations
@@ -16,9 +15,9 @@ from pathlib import Path
 
 BUDGET = 12 * 1024
 LANGUAGES = ("fr", "en")
-# Fetched only when a reader asks for it (the report form, when "Signaler" is first pressed):
-# shown, not part of what every page downloads.
-ON_DEMAND = ("embed/report.js",)
+# Fetched only when a reader opens one of its panels (the report form, the delete
+# confirmation): shown, not part of what every page downloads.
+ON_DEMAND = ("embed/panels.js",)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 

@@ -116,17 +116,17 @@ def test_strings_of_one_language_are_a_module_any_origin_may_import(client, lang
     assert ("Publier" if lang == "fr" else "Post") in text
 
 
-def test_the_report_form_is_a_module_any_origin_may_import(client):
+def test_the_seldom_opened_panels_are_a_module_any_origin_may_import(client):
     version = sources_digest()
 
-    response = client.get(f"/embed/report.js?v={version}", headers={"Origin": "https://news.example"})
+    response = client.get(f"/embed/panels.js?v={version}", headers={"Origin": "https://news.example"})
 
     assert response.status_code == 200 and response.mimetype == "text/javascript"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "immutable" in response.headers["Cache-Control"]
     text = response.get_data(as_text=True)
     assert f"sources:{version}" in text.splitlines()[0]
-    assert "export" in text and "reportForm" in text
+    assert "export" in text and "reportForm" in text and "confirmRemove" in text
 
 
 def test_strings_of_an_unknown_language_are_404(client):
@@ -134,7 +134,7 @@ def test_strings_of_an_unknown_language_are_404(client):
     assert client.get("/embed/..%2Fembed.js").status_code == 404
 
 
-@pytest.mark.parametrize("name", ["embed.js", "embed/fr.js", "embed/en.js", "embed/report.js"])
+@pytest.mark.parametrize("name", ["embed.js", "embed/fr.js", "embed/en.js", "embed/panels.js"])
 def test_built_files_carry_the_current_sources_digest(name):
     first_line = (ROOT / "static" / name).read_text().splitlines()[0]
 

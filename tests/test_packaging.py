@@ -62,7 +62,8 @@ assert pathlib.Path(engage.__file__).is_relative_to(sys.argv[1]), engage.__file_
 app = engage.create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 assert app.template_folder.startswith(sys.argv[1]) and app.static_folder.startswith(sys.argv[1])
 client = app.test_client()
-assert client.get("/embed.js").status_code == 200
+for path in ("/embed.js", "/embed/fr.js", "/embed/en.js", "/embed/panels.js"):
+    assert client.get(path).status_code == 200, path
 with app.test_request_context():
     from flask import render_template
     assert "500" in render_template("errors/error.html", status=500)

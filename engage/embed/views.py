@@ -28,8 +28,8 @@ def embed_version() -> str:
 
 
 # Modules embed.js imports: the strings, one per language (a page imports its own language's
-# only), and the report form (the first time a reader opens one).
-MODULES = ("fr", "en", "report")
+# only), and the panels readers seldom open (report, delete), the first time one is.
+MODULES = ("fr", "en", "panels")
 
 
 @bp.get("/embed.js")
@@ -40,7 +40,8 @@ def embed_js() -> Response:
 
 @bp.get("/embed/<name>.js")
 def embed_module(name: str) -> Response:
-    """Serve a module embed.js imports: strings or the report form (CORS: any origin)."""
+    """Serve a module embed.js imports: strings or the seldom-opened panels (CORS: any
+    origin)."""
     if name not in MODULES:
         abort(404)
     return _built(f"embed/{name}.js")

@@ -57,6 +57,6 @@ for (const lang of ["fr", "en"]) {
   const strings = await build({ ...options, entryPoints: [`${here}strings-${lang}.js`], format: "esm" });
   await save(`${here}../embed/${lang}.js`, banner(`embed/${lang}.js`) + (await squeeze(strings, true)));
 }
-// The report form, which embed.js imports the first time a reader opens it (widget.js).
-const report = await build({ ...options, entryPoints: [`${here}report.js`], format: "esm" });
-await save(`${here}../embed/report.js`, banner("embed/report.js") + (await squeeze(report, true)));
+// The panels readers seldom open, which embed.js imports the first time one is (widget.js).
+const panels = await build({ ...options, entryPoints: [`${here}panels.js`], format: "esm" });
+await save(`${here}../embed/panels.js`, banner("embed/panels.js") + (await squeeze(panels, true)));

@@ -131,9 +131,10 @@ export function mountThread(container, api, lang, t) {
 
   const shown = new Set(); // ids listed once already: "more" pages never repeat them
 
-  // The report form is fetched the first time a reader opens it: most readers never do.
-  let reporting;
-  const reportModule = () => (reporting ||= import(`${api.base}/embed/report.js?v=${VERSION}`));
+  // The report form and the delete confirmation are fetched the first time a reader opens
+  // one (panels.js): most readers never do.
+  let fetched;
+  const panels = () => (fetched ||= import(`${api.base}/embed/panels.js?v=${VERSION}`));
 
   function renderComment(comment, { pending = false, reply = false } = {}) {
     shown.add(comment.id);
@@ -196,13 +197,14 @@ export function mountThread(container, api, lang, t) {
     const actions = h("div", { class: "actions" }, pending ? null : likeButton,
       pending || !open ? null : button(t.reply, () => commentForm({ parent: comment, onDone: (data, text) => posted(data, text, replies, panel), onCancel: panel.close })),
       pending ? null : reported ? h("span", { class: "muted done" }, t.reportedAlready)
-        : button(t.report, async () => (await reportModule()).reportForm({ t, api, comment, panel, myReports, errorMessage })),
+        : button(t.report, async () => (await panels()).reportForm({ t, api, comment, panel, myReports, errorMessage })),
       ownActions);
     const own = edits.get(comment.id);
     if (own) {
       append(ownActions, [
         button(t.edit, () => editForm(comment, body, panel, badges, edited)),
-        button(t.remove, () => confirmRemove(comment, item, panel, pending)),
+        button(t.remove, async () => (await panels()).confirmRemove({ t, api, comment, item, panel, edits, errorMessage, announce, title,
+          removed: () => pending || setCount((state.thread.comment_count = Math.max(0, state.thread.comment_count - 1))) })),
       ]);
       // The edit token stops working at the end of the window: so do its buttons.
       setTimeout(() => { if (!slot.children.length) clear(ownActions); }, Math.min(own.expires - Date.now(), 2 ** 31 - 1));
@@ -298,30 +300,6 @@ export function mountThread(container, api, lang, t) {
     });
   }
 
-  function confirmRemove(comment, item, panel, pending) {
-    const yes = h("button", { type: "button", class: "primary danger", onclick: async () => {
-      const answer = await api.remove(comment.id, edits.get(comment.id)?.token);
-      if (!answer.ok) return clear(panel.slot, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
-      edits.drop(comment.id);
-      const replies = item.querySelector(":scope > .replies");
-      const moreReplies = item.querySelector(":scope > .more-replies");
-      // The keyboard goes on where the comment was: its tombstone, else the next comment,
-      // the previous one, or the thread's title.
-      const neighbour = item.nextElementSibling || item.previousElementSibling;
-      if (replies && (replies.children.length || moreReplies)) clear(item, h("p", { class: "tombstone", tabindex: "-1" }, t.deleted), replies, moreReplies);
-      else item.remove();
-      announce(t.removed);
-      if (!pending) setCount((state.thread.comment_count = Math.max(0, state.thread.comment_count - 1)));
-      const next = item.isConnected ? item : neighbour;
-      (next?.querySelector("article, .tombstone") || title).focus();
-    } }, t.remove);
-    const question = h("p", { id: `engage-c-${++uid}` }, t.confirmRemove);
-    const group = h("div", { class: "confirm", role: "group", "aria-labelledby": question.id }, question, yes,
-      h("button", { type: "button", onclick: panel.close }, t.cancel));
-    group.addEventListener("keydown", (event) => event.key === "Escape" && panel.close());
-    return group;
-  }
-
   function posted(data, text, into, panel) {
     rememberOwn(data, text);
     const pending = data.status === "pending";
@@ -368,8 +346,7 @@ export function mountThread(container, api, lang, t) {
     const page = answer.data;
     if (!next) {
       seen = JSON.stringify(page);
-      news.hidden = true;
-      news.textContent = "";
+      clear(news).hidden = true;
     }
     state.cursor = page.next_cursor;
     const first = !state.thread;
@@ -405,14 +382,16 @@ export function mountThread(container, api, lang, t) {
   // cache) 30 s after the last look, twice as late each time nothing changed, up to 5 min;
   // never while the tab is hidden, at once when it shows again. New comments wait behind a
   // bar, the page does not move under the reader; reactions and shares update in place.
-  let seen, wait, timer;
+  let seen, wait, timer, lookedAt;
   const news = h("button", { type: "button", class: "primary news", hidden: true, onclick: showNews });
   function watch(changed) {
     clearTimeout(timer);
     wait = changed ? 3e4 : Math.min(wait * 2, 3e5);
-    if (!document.hidden) timer = setTimeout(look, wait);
+    // Up to a quarter later: readers who opened the page together do not ask together ever after.
+    if (!document.hidden && container.isConnected) timer = setTimeout(look, wait * (1 + Math.random() / 4));
   }
   async function look() {
+    lookedAt = Date.now();
     const answer = await api.thread(ref.article, state.sort, null);
     const text = answer.ok && JSON.stringify(answer.data);
     const changed = text && text !== seen;
@@ -431,7 +410,7 @@ export function mountThread(container, api, lang, t) {
     await load(false);
     // The keyboard goes to the first comment it brought (when it is on the first page).
     const item = [...list.querySelectorAll("[data-comment-id]")].find((el) => !before.has(+el.dataset.commentId));
-    (item ? item.querySelector("article") : title).focus();
+    (item?.querySelector("article") || title).focus();
   }
 
   // A link to one comment (#comment-N, as the moderation pages give): scroll to it, mark it
@@ -475,6 +454,7 @@ export function mountThread(container, api, lang, t) {
   load(false).then(() => {
     if (!state.thread) return;
     watch(1);
-    addEventListener("visibilitychange", () => (document.hidden ? clearTimeout(timer) : look()));
+    // Back on the tab: a look at once, unless one was made (or is on its way) a moment ago.
+    addEventListener("visibilitychange", () => (document.hidden || Date.now() - lookedAt < 3e4 ? watch(1) : look()));
   });
 }

@@ -43,9 +43,16 @@ def reads(app):
     return ThreadReads(app)
 
 
+def control_time(page):
+    """The page's timers under the test's control, and no random delay added to its looks
+    (the widget adds up to a quarter, so that readers spread out)."""
+    page.clock.install()
+    page.add_init_script("Math.random = () => 0;")
+
+
 def open_with_clock(page, servers, name="direct"):
     """Open the article with the page's timers under the test's control."""
-    page.clock.install()
+    control_time(page)
     page.goto(servers.page_url(name, THREAD))
     page.locator(W + "textarea[name=body]").wait_for()
 
@@ -180,7 +187,7 @@ def test_the_bar_reads_well_everywhere(page, servers, client, width, dark, lang)
     db.session.commit()
     page.set_viewport_size({"width": width, "height": 800})
     page.emulate_media(color_scheme="dark" if dark else "light")
-    page.clock.install()
+    control_time(page)
     page.goto(servers.page_url(f"bar-{lang}", THREAD.replace(
         "data-engage-article", 'data-engage-theme="auto" data-engage-article'), lang=lang,
         hostile=False))
@@ -208,3 +215,22 @@ def test_the_bar_reads_well_everywhere(page, servers, client, width, dark, lang)
         "el => el.scrollIntoView({block: 'end'})")
     box = bar.bounding_box()
     assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 800
+
+
+def test_looks_come_up_to_a_quarter_late_and_tab_switches_do_not_multiply_them(page, servers,
+                                                                                 reads):
+    page.clock.install()
+    page.add_init_script("Math.random = () => 0.999;")  # the latest the widget may look
+    page.goto(servers.page_url("jitter", THREAD))
+    page.locator(W + "textarea[name=body]").wait_for()
+
+    later(page, 37)
+    assert len(reads.seen) == 1  # 30 s and up to a quarter more: not yet
+    later(page, 1)
+    assert len(reads.seen) == 2
+
+    for _ in range(5):  # a reader flicking between tabs
+        set_hidden(page, True)
+        set_hidden(page, False)
+    page.wait_for_timeout(200)
+    assert len(reads.seen) == 2  # the last look was a moment ago: no new one

@@ -101,7 +101,7 @@ def test_report_form_has_no_choice_made_and_reported_stays_marked(page, servers)
     open_article(page, servers)
     comment = page.locator(W + "li.comment").first
     comment.locator("button", has_text="Signaler").click()
-    comment.locator("form.report").wait_for()  # fetched the first time (embed/report.js)
+    comment.locator("form.report").wait_for()  # fetched the first time (embed/panels.js)
 
     assert comment.locator("input[type=radio]:checked").count() == 0
     assert focused(page).startswith("input")
@@ -123,7 +123,7 @@ def test_a_report_form_that_cannot_be_fetched_says_so_and_keeps_the_focus(page, 
     make_comment(thread, body="Douteux")
     db.session.commit()
     page.expected_problems.append("ERR_FAILED")
-    page.route("**/embed/report.js*", lambda route: route.abort())
+    page.route("**/embed/panels.js*", lambda route: route.abort())
     open_article(page, servers)
     comment = page.locator(W + "li.comment").first
     comment.locator("button", has_text="Signaler").click()

@@ -1,6 +1,6 @@
-// The report panel: a reason (radio buttons) and an optional note, sent to the moderators.
-// Its own module, which the widget fetches the first time a reader opens it (widget.js).
-import { h } from "./dom.js";
+// The panels readers seldom open, in a module of their own that the widget fetches the first
+// time one is opened (widget.js): the report form and the delete confirmation.
+import { clear, h } from "./dom.js";
 
 let uid = 0;
 
@@ -42,4 +42,29 @@ export function reportForm({ t, api, comment, panel, myReports, errorMessage }) 
     status.focus();
   });
   return form;
+}
+
+// "Delete for good?", for the author of a comment, within its edit window.
+export function confirmRemove({ t, api, comment, item, panel, edits, errorMessage, announce, title, removed }) {
+  const yes = h("button", { type: "button", class: "primary danger", onclick: async () => {
+    const answer = await api.remove(comment.id, edits.get(comment.id)?.token);
+    if (!answer.ok) return clear(panel.slot, h("p", { class: "status", role: "alert" }, errorMessage(answer.error)));
+    edits.drop(comment.id);
+    const replies = item.querySelector(":scope > .replies");
+    const moreReplies = item.querySelector(":scope > .more-replies");
+    // The keyboard goes on where the comment was: its tombstone, else the next comment,
+    // the previous one, or the thread's title.
+    const neighbour = item.nextElementSibling || item.previousElementSibling;
+    if (replies && (replies.children.length || moreReplies)) clear(item, h("p", { class: "tombstone", tabindex: "-1" }, t.deleted), replies, moreReplies);
+    else item.remove();
+    announce(t.removed);
+    removed();
+    const next = item.isConnected ? item : neighbour;
+    (next?.querySelector("article, .tombstone") || title).focus();
+  } }, t.remove);
+  const question = h("p", { id: `engage-c-${++uid}` }, t.confirmRemove);
+  const group = h("div", { class: "confirm", role: "group", "aria-labelledby": question.id }, question, yes,
+    h("button", { type: "button", onclick: panel.close }, t.cancel));
+  group.addEventListener("keydown", (event) => event.key === "Escape" && panel.close());
+  return group;
 }
