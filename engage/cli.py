@@ -18,7 +18,7 @@ from .errors import ApiError
 from .extensions import MIGRATIONS_DIRECTORY, db
 from .importers import commands as importers_commands
 from .models import ModeratorRole
-from .services import accounts, privacy, sites
+from .services import accounts, privacy, sites, sso
 
 site_cli = AppGroup("site", help="Add and configure sites.")
 moderator_cli = AppGroup("moderator", help="Add moderators and their API tokens.")
@@ -181,6 +181,41 @@ def moderator_password(email: str, password_stdin: bool) -> None:
         raise _fail(error) from None
     db.session.commit()
     click.echo(f"Password of {email} changed; their sessions are ended.")
+
+
+@site_cli.command("sso")
+@click.argument("key")
+@click.option("--rotate", is_flag=True,
+              help="Make a new secret (printed on the last line); the old one keeps working "
+                   "for 24 hours.")
+@click.option("--off", is_flag=True, help="Stop trusting any token the site signed.")
+def site_sso(key: str, rotate: bool, off: bool) -> None:
+    """Single sign-on: the secret the site's login signs its readers' tokens with."""
+    if rotate and off:
+        raise click.UsageError("--rotate or --off, not both.")
+    try:
+        site = sites.get_site(key)
+    except ApiError as error:
+        raise _fail(error) from None
+    if off:
+        sso.turn_off(site)
+        db.session.commit()
+        click.echo(f"Single sign-on is off for {key}: tokens it signed are refused.")
+        return
+    if not rotate:
+        if not site.sso_secret:
+            click.echo(f"Single sign-on is off for {key} (--rotate makes a secret).")
+        else:
+            trusted = len(sso.trusted_secrets(site))
+            click.echo(f"Single sign-on is on for {key}, secret made "
+                       f"{site.sso_rotated_at:%Y-%m-%d %H:%M} UTC"
+                       + (" (the previous one is still trusted)" if trusted > 1 else "") + ".")
+        return
+    secret = sso.rotate_secret(site)
+    db.session.commit()
+    click.echo(f"New single sign-on secret for {key}; the previous one, if any, is trusted "
+               f"for 24 more hours. Sign readers' tokens (HS256) with:")
+    click.echo(secret)
 
 
 @site_cli.command("list")

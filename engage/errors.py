@@ -80,6 +80,17 @@ class BadToken(ApiError):
     code, status, default_message = "bad_token", 403, "The edit token is invalid or has expired."
 
 
+class BadSignIn(ApiError):
+    """A single sign-on token (X-Engage-SSO) that cannot be trusted: 401, as the contract says,
+    where an edit token's bad_token is 403."""
+
+    code, status, default_message = "bad_token", 401, "The sign-in token is invalid or has expired."
+
+
+class LoginRequired(ApiError):
+    code, status, default_message = "login_required", 401, "Sign in on the site to comment."
+
+
 class Unauthorized(ApiError):
     code, status, default_message = "unauthorized", 401, "A valid API token is required."
 

@@ -13,6 +13,10 @@ from .errors import ValidationError
 
 READER_HEADER = "X-Engage-Reader"
 _READER_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+# A bare address (mails go to it): no display name, comment or quoted part, which the mail
+# headers would read as other addresses; domain labels of at most 63 characters.
+EMAIL_ADDRESS = re.compile(
+    r'[^@\s<>()\[\]\\,;:"]+@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}')
 
 
 def keyed_hash(purpose: str, value: str) -> str:

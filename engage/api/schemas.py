@@ -13,7 +13,7 @@ from typing import Any
 from flask import request
 
 from ..errors import ValidationError
-from ..identity import client_ip
+from ..identity import EMAIL_ADDRESS, client_ip
 from ..models import Comment, FlagReason, Reaction, ShareNetwork, Thread
 from ..services.comments import CommentEdit, NewComment
 from ..services.engagement import SHARE_TARGETS
@@ -30,9 +30,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u206
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff\u00ad]")
 _LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]")
-# A bare address (mails go to it): no display name, comment or quoted part, which the mail
-# headers would read as other addresses; domain labels of at most 63 characters.
-_EMAIL = re.compile(r'[^@\s<>()\[\]\\,;:"]+@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}')
 # An absolute http(s) URL without what browsers (WHATWG URL rules) and urlsplit read as
 # different hosts: a backslash (a "/" to browsers) or user info ("@" before the host's end).
 # Whether the host is one of the site's origins is for sites.url_is_on_site (forbidden_origin).
@@ -155,7 +152,7 @@ class Fields:
 
     def email(self, name: str) -> str | None:
         value = self.text(name, max_length=254)
-        if value and not _EMAIL.fullmatch(value):
+        if value and not EMAIL_ADDRESS.fullmatch(value):
             self.errors[name] = "not an email address"
         return value or None
 

@@ -103,6 +103,11 @@ class Site(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # When moderators were last e-mailed a digest (engage notify): only news since is sent.
     notified_at: Mapped[dt.datetime | None] = mapped_column()
+    # Single sign-on (engage site sso): the secret the site's own login signs its readers'
+    # tokens with, and the one before it, still trusted for a while after a rotation.
+    sso_secret: Mapped[str | None] = mapped_column(String(128))
+    sso_previous_secret: Mapped[str | None] = mapped_column(String(128))
+    sso_rotated_at: Mapped[dt.datetime | None] = mapped_column()
 
     origins: Mapped[list[SiteOrigin]] = relationship(
         back_populates="site",
