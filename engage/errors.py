@@ -87,10 +87,6 @@ class BadSignIn(ApiError):
     code, status, default_message = "bad_token", 401, "The sign-in token is invalid or has expired."
 
 
-class LoginRequired(ApiError):
-    code, status, default_message = "login_required", 401, "Sign in on the site to comment."
-
-
 class Unauthorized(ApiError):
     code, status, default_message = "unauthorized", 401, "A valid API token is required."
 
