@@ -346,27 +346,6 @@ def test_another_sites_endpoint_never_gets_the_event(client, runner, site, recei
     assert receiver.received == []
 
 
-def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(
-        client, runner, site, monkeypatch):
-    # One byte every 0.2 s: each read is well within TIMEOUT, the whole answer is not.
-    monkeypatch.setattr(webhooks, "DEADLINE", 1.0)
-    receiver = Receiver(drip=0.2)
-    try:
-        add(site, receiver.url)
-        post_comment(client)
-        started = time.monotonic()
-
-        output = deliver(runner)
-
-        took = time.monotonic() - started
-    finally:
-        receiver.close()
-    assert "1 failed" in output
-    assert took < 3.0, f"the worker waited {took:.1f} s on a dripping receiver"
-    [attempt] = db.session.scalars(select(DeliveryAttempt)).all()
-    assert not attempt.ok and "within 1 s" in attempt.detail
-
-
 TLS_HOST = "hooks.lejourpile.test"
 
 
@@ -413,11 +392,14 @@ def test_an_https_endpoint_is_called_over_verified_tls(client, runner, site, mon
     assert len(receiver.received) == 1
 
 
-def test_an_https_receiver_dripping_its_answer_is_cut_off_too(client, runner, site,
-                                                               monkeypatch, tls):
-    # Wrapping a socket in TLS detaches it: the watchdog must cut the connection all the same.
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(client, runner, site,
+                                                                   monkeypatch, request, scheme):
+    # One byte every 0.2 s: each read is well within TIMEOUT, the whole answer is not. Over
+    # TLS too, where wrapping detaches the socket the watchdog must cut.
     monkeypatch.setattr(webhooks, "DEADLINE", 1.0)
-    receiver = Receiver(drip=0.2, tls=tls, host=TLS_HOST)
+    tls = request.getfixturevalue("tls") if scheme == "https" else None
+    receiver = Receiver(drip=0.2, tls=tls, host=TLS_HOST if tls else "127.0.0.1")
     try:
         add(site, receiver.url)
         post_comment(client)
@@ -428,7 +410,8 @@ def test_an_https_receiver_dripping_its_answer_is_cut_off_too(client, runner, si
         took = time.monotonic() - started
     finally:
         receiver.close()
-    assert "1 failed" in output and took < 3.0, f"{took:.1f} s: {output}"
+    assert "1 failed" in output
+    assert took < 3.0, f"the worker waited {took:.1f} s on a dripping receiver"
     [attempt] = db.session.scalars(select(DeliveryAttempt)).all()
     assert not attempt.ok and "within 1 s" in attempt.detail
 
