@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
@@ -23,6 +24,24 @@ pytest_plugins = ["tests.smtp_sink"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("ENGAGE_TEST_REDIS_URL", "")
+
+
+def _own_redis_database(url: str) -> str:
+    """Under pytest-xdist, one Redis database per worker (15, 14, … down from the one given):
+    tests flush theirs and count its keys, which another worker's tests must not see.
+    (PostgreSQL needs nothing of the kind: each session creates a database of its own.)"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    given = int(parts.path.strip("/") or 0)
+    own = given - int(worker[2:])
+    if own < 0:
+        raise pytest.UsageError(f"no Redis database left below {given} for worker {worker}")
+    return urlunsplit(parts._replace(path=f"/{own}"))
+
+
+REDIS_URL = _own_redis_database(REDIS_URL)
 
 BACKENDS = ["sqlite", "postgresql"]
 

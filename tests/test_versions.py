@@ -107,13 +107,21 @@ def test_a_change_made_elsewhere_shows_in_the_very_next_read(redis_url):
     wait_for(lambda: trusted(reader), "the listener trusted")
     mgets = CountingMget(reader)
 
+    from_memory = 0
     for _ in range(300):
         before = reader.tokens(KEYS)
         writer.bump(KEYS)
         assert reader.tokens(KEYS) != before
+        # Once the listener has taken the push, a read costs one MGET to learn the new token,
+        # and the next comes from memory. (How soon it takes it is the scheduler's business:
+        # on a busy machine a read or two may come first, and ask Redis.)
+        wait_for(lambda: reader.invalidations.stamp() is not None, "the push taken")
         reader.tokens(KEYS)
+        calls = mgets.calls
+        reader.tokens(KEYS)
+        from_memory += mgets.calls == calls
 
-    assert mgets.calls < 2 * 300  # the reads after each first one came from memory
+    assert from_memory > 300 * 0.9  # a heartbeat's answer may sit unread on a few of them
 
 
 def test_changes_from_many_threads_are_never_missed(redis_url):
