@@ -87,6 +87,13 @@ class BadSignIn(ApiError):
     code, status, default_message = "bad_token", 401, "The sign-in token is invalid or has expired."
 
 
+class LoginRequired(ApiError):
+    """A guest's comment on a site whose policy is comments=accounts."""
+
+    code, status = "login_required", 401
+    default_message = "Sign in on the site to comment: it takes comments from accounts only."
+
+
 class Unauthorized(ApiError):
     code, status, default_message = "unauthorized", 401, "A valid API token is required."
 

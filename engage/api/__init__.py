@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, request
 
 from ..extensions import begin_read, begin_write, end_read
+from ..identity import reader_hash
 from ..models import Site
-from ..services import origins, sites
+from ..services import origins, sites, sso
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-ALLOWED_HEADERS = "Content-Type, X-Engage-Reader, X-Engage-Edit-Token"
+ALLOWED_HEADERS = "Content-Type, X-Engage-Reader, X-Engage-Edit-Token, X-Engage-SSO"
+SSO_HEADER = "X-Engage-SSO"
 EXPOSED_HEADERS = "ETag, Retry-After"
 
 
@@ -25,6 +27,19 @@ def use_site(key: str | None) -> Site:
     remember_site(site)
     sites.check_origin(site, origin_header())
     return site
+
+
+def signed_in(site: Site) -> sso.Account | None:
+    """The reader the site signed in (X-Engage-SSO), None for a guest; bad_token (401)."""
+    token = request.headers.get(SSO_HEADER, "")
+    return sso.verify(site, token) if token.strip() else None
+
+
+def acting_reader(site: Site) -> str:
+    """Who likes, reacts, shares or reports: a signed-in reader's account, so that it counts
+    once on every device; else the browser's X-Engage-Reader (validation_error without)."""
+    account = signed_in(site)
+    return account.key if account else reader_hash()
 
 
 def remember_site(site: Site) -> None:

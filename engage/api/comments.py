@@ -6,12 +6,12 @@ from flask import Response, jsonify, request
 
 from ..errors import NotFound
 from ..extensions import db, limiter
-from ..identity import ip_hash, optional_reader_hash, reader_hash
+from ..identity import ip_hash, optional_reader_hash
 from ..limits import by_ip, by_reader, named, without_reader
 from ..models import Comment
 from ..services import comments, spam, threads
 from ..services.sites import check_origin, settings_of
-from . import bp, origin_header, remember_site, use_site
+from . import SSO_HEADER, acting_reader, bp, origin_header, remember_site, signed_in, use_site
 from .schemas import (
     MAX_ID,
     comment_json,
@@ -24,6 +24,14 @@ from .schemas import (
 )
 
 EDIT_TOKEN_HEADER = "X-Engage-Edit-Token"
+
+
+def _author_proof(comment: Comment) -> comments.AuthorProof:
+    """What says the request comes from the comment's author: the edit token this browser was
+    given, or the account the site signs in (on any device, while its token lives)."""
+    account = signed_in(comment.thread.site)
+    return comments.AuthorProof(edit_token=request.headers.get(EDIT_TOKEN_HEADER),
+                                account_key=account.key if account else None)
 
 
 def _comment_for_write(comment_id: int) -> Comment:
@@ -41,14 +49,16 @@ def _comment_for_write(comment_id: int) -> Comment:
 def post_comment() -> tuple[Response, int]:
     """Post a comment or a reply; 201 with its edit token."""
     data = json_body()
-    new = parse_new_comment(data)
+    new = parse_new_comment(data, signed_in=bool(request.headers.get(SSO_HEADER, "").strip()))
     site = use_site(new.article.site)
+    account = signed_in(site)
     comment = comments.post_comment(
         site,
         new,
-        reader_hash=optional_reader_hash(),
+        reader_hash=account.key if account else optional_reader_hash(),
         ip_hash=ip_hash(),
         submission=parse_submission(data),
+        account=account,
     )
     body = {
         "comment": comment_json(comment),
@@ -66,7 +76,7 @@ def edit_comment(comment_id: int) -> Response:
     """Edit one's own comment within the edit window."""
     comment = _comment_for_write(comment_id)
     edit = parse_comment_edit(json_body())
-    comments.edit_comment(comment, request.headers.get(EDIT_TOKEN_HEADER), edit)
+    comments.edit_comment(comment, _author_proof(comment), edit)
     # "status" (an extension): an edit can send the comment back to moderation.
     body = {"comment": comment_json(comment), "status": comments.public_status(comment)}
     db.session.commit()
@@ -78,7 +88,7 @@ def edit_comment(comment_id: int) -> Response:
 def delete_comment(comment_id: int) -> Response:
     """Delete one's own comment within the edit window."""
     comment = _comment_for_write(comment_id)
-    comments.delete_comment(comment, request.headers.get(EDIT_TOKEN_HEADER))
+    comments.delete_comment(comment, _author_proof(comment))
     db.session.commit()
     return Response(status=204)
 
@@ -88,7 +98,7 @@ def delete_comment(comment_id: int) -> Response:
 def like_comment(comment_id: int) -> Response:
     """Like a published comment, once per reader."""
     comment = _comment_for_write(comment_id)
-    likes = comments.like(comment, reader_hash())
+    likes = comments.like(comment, acting_reader(comment.thread.site))
     db.session.commit()
     return jsonify({"likes": likes})
 
@@ -98,7 +108,7 @@ def like_comment(comment_id: int) -> Response:
 def unlike_comment(comment_id: int) -> Response:
     """Withdraw one's like of a comment."""
     comment = _comment_for_write(comment_id)
-    likes = comments.unlike(comment, reader_hash())
+    likes = comments.unlike(comment, acting_reader(comment.thread.site))
     db.session.commit()
     return jsonify({"likes": likes})
 
@@ -110,7 +120,7 @@ def flag_comment(comment_id: int) -> Response:
     """Report a published comment to the moderators, once per reader."""
     comment = _comment_for_write(comment_id)
     reason, note = parse_flag(json_body())
-    comments.flag(comment, reader_hash(), reason, note, ip_hash=ip_hash())
+    comments.flag(comment, acting_reader(comment.thread.site), reason, note, ip_hash=ip_hash())
     db.session.commit()
     return jsonify({"reported": True})
 

@@ -7,11 +7,10 @@ from typing import Any
 from flask import Response, jsonify
 
 from ..extensions import db, limiter
-from ..identity import reader_hash
 from ..limits import by_ip, named
 from ..models import Reaction, Thread
 from ..services import engagement
-from . import bp, use_site
+from . import acting_reader, bp, use_site
 from .schemas import json_body, parse_article_query, parse_reaction, parse_share
 
 
@@ -26,7 +25,7 @@ def put_reaction() -> Response:
     """Set the reader's one reaction to an article (replacing any other)."""
     ref, reaction = parse_reaction(json_body())
     site = use_site(ref.site)
-    thread = engagement.set_reaction(site, ref, reader_hash(), reaction)
+    thread = engagement.set_reaction(site, ref, acting_reader(site), reaction)
     db.session.commit()
     return jsonify(_reactions(thread, reaction))
 
@@ -37,7 +36,7 @@ def delete_reaction() -> Response:
     """Remove the reader's reaction to an article."""
     site_key, article = parse_article_query()
     site = use_site(site_key)
-    thread = engagement.remove_reaction(site, article, reader_hash())
+    thread = engagement.remove_reaction(site, article, acting_reader(site))
     db.session.commit()
     return jsonify(_reactions(thread, None))
 
@@ -48,7 +47,7 @@ def post_share() -> Response:
     """Count a share button used by the reader, once per network per article."""
     ref, network = parse_share(json_body())
     site = use_site(ref.site)
-    thread = engagement.record_share(site, ref, reader_hash(), network)
+    thread = engagement.record_share(site, ref, acting_reader(site), network)
     db.session.commit()
     shares = thread.shares
     return jsonify({"shares": shares, "share_total": sum(shares.values())})

@@ -77,6 +77,9 @@ def queue_item_json(comment: Comment, flags: list[Flag], page: Any = None) -> di
         "parent_id": comment.parent_id,
         "author": comment.author,
         "email": comment.email,
+        # "account": signed in by the site (its author history is the account's); or a guest.
+        "account": comment.account_hash is not None,
+        "badge": comment.badge,
         "body_html": comment.body_html,
         "created_at": iso(comment.created_at),
         "edited_at": iso(comment.edited_at),

@@ -18,7 +18,7 @@ from ..models import Comment, FlagReason, Reaction, ShareNetwork, Thread
 from ..services.comments import CommentEdit, NewComment
 from ..services.engagement import SHARE_TARGETS
 from ..services.listing import SORTS, ListedRow, MoreReplies, ReplyBatch, ThreadPage
-from ..services.sites import settings_of
+from ..services.sites import SiteSettings, settings_of
 from ..services.spam import Submission
 from ..services.threads import ArticleRef
 
@@ -235,17 +235,21 @@ def parse_flag(data: dict[str, Any]) -> tuple[FlagReason, str]:
     return reason, note
 
 
-def parse_new_comment(data: dict[str, Any]) -> NewComment:
-    """Parse POST /comments; validation_error with a message per bad field."""
+def parse_new_comment(data: dict[str, Any], *, signed_in: bool = False) -> NewComment:
+    """Parse POST /comments; validation_error with a message per bad field.
+
+    A reader the site signs in (signed_in: an X-Engage-SSO header) needs no name: the token
+    gives it, and its e-mail, in services.comments.post_comment.
+    """
     fields = Fields(data)
     parsed = NewComment(
         article=_article(fields),
         parent_id=fields.optional_id("parent_id"),
-        author=fields.text("author", max_length=64, min_length=1, required=True),
+        author=fields.text("author", max_length=64, min_length=1, required=not signed_in) or "",
         email=(email := fields.email("email")),
         body=fields.text("body", max_length=5000, min_length=1, required=True, multiline=True),
         # Without an address there is no one to tell: ignored, as the document says.
-        notify_replies=fields.flag("notify_replies") and email is not None,
+        notify_replies=fields.flag("notify_replies") and (email is not None or signed_in),
     )
     # Read by parse_submission, but refused here with the others, before anything is written.
     fields.gate("website")
@@ -398,6 +402,9 @@ def comment_json(
         "likes": 0 if tombstone else comment.like_count,
         "featured": False if tombstone else comment.featured,
         "moderator": False if tombstone else comment.moderator_id is not None,
+        # Signed in by the site (services/sso.py), with the badge it gave ("Abonné").
+        "account": False if tombstone else comment.account_hash is not None,
+        "badge": None if tombstone else comment.badge,
         "deleted": tombstone,
         "reply_count": len(replies),
         "replies": replies,
@@ -406,7 +413,7 @@ def comment_json(
 
 
 def thread_json(
-    site_key: str, article: str, thread: Thread | None, is_open: bool, notify_replies: bool
+    site_key: str, article: str, thread: Thread | None, is_open: bool, settings: SiteSettings
 ) -> dict[str, Any]:
     """Serialise a thread's public header; an article without a thread has zero counts."""
     reactions = thread.reactions if thread else {r.value: 0 for r in Reaction}
@@ -421,7 +428,10 @@ def thread_json(
         "reactions": reactions,
         "shares": shares,
         "share_total": sum(shares.values()),
-        "notify_replies": notify_replies,
+        "notify_replies": settings.notify_replies,
+        # Who may comment, and where the site's readers sign in (comments=accounts|both).
+        "commenting": settings.comments,
+        "login_url": settings.login_url or None,
     }
 
 
@@ -438,7 +448,7 @@ def page_json(page: ThreadPage) -> dict[str, Any]:
     """Serialise one page of a thread with its nested replies."""
     return {
         "thread": thread_json(page.site.key, page.article, page.thread, page.is_open,
-                              settings_of(page.site).notify_replies),
+                              settings_of(page.site)),
         "comments": [_tree_json(page, root) for root in page.roots],
         "next_cursor": page.next_cursor,
         "share_targets": SHARE_TARGETS,

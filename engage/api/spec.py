@@ -17,7 +17,7 @@ from .spec_components import (
 from .spec_mod import MOD_PARAMETERS, MOD_PATHS, MOD_SCHEMAS, SECURITY_SCHEMES
 
 # What any write can answer besides its own errors; with a JSON body, payload_too_large too.
-WRITE_ERRORS = ("forbidden_origin", "rate_limited", "unavailable")
+WRITE_ERRORS = ("forbidden_origin", "bad_sign_in", "rate_limited", "unavailable")
 BODY_ERRORS = ("validation_error", "payload_too_large")
 
 DESCRIPTION = """\
@@ -28,6 +28,19 @@ article's comments, reactions and shares. Bodies are JSON in and JSON out.
 sends it as the `X-Engage-Reader` header: 16 to 128 characters of `[A-Za-z0-9_-]`. It is not
 an account: it dedupes reactions, likes, flags and shares. Where it is optional an invalid
 one is still refused with 400 `validation_error`. The server never stores it in clear.
+
+**Signed-in readers.** A site with single sign-on (`engage site sso KEY --rotate`) signs its
+logged-in readers with a short-lived JWT (HS256 under the site's secret; `sub`, `name`,
+`iat`, `exp` at most 24 h after `iat`, optional `email` and `badge`), which the widget sends as
+the `X-Engage-SSO` header on every call. The writes then act for the account: a comment is
+posted under the token's name and badge (`author` may be left out), likes, reactions, shares
+and reports count once per account on every device, and the author may edit or delete their
+comments during the edit window from any device, without the edit token. A token that cannot
+be trusted (forged, expired, another site's, signed by a secret rotated out) answers 401
+`bad_token`. The public reads are the same for every reader and ignore the header. A site's
+`commenting` policy (in the thread) says who may comment: `guests`, `accounts` (a guest's
+comment answers 401 `login_required`; the thread's `login_url` is the site's login page) or
+`both`.
 
 **CORS.** Only origins registered for the site get `Access-Control-Allow-Origin` (with
 `ETag` and `Retry-After` exposed) on their answers. A read or a write whose `Origin` header
@@ -138,11 +151,12 @@ PATHS: Json = {
             "tags": ["comments"],
             "summary": "Post a comment or a reply",
             "description": "The first comment on an article creates its thread.",
-            "parameters": params("reader_optional"),
+            "parameters": params("reader_optional", "sso"),
             "requestBody": json_body("NewComment"),
             "responses": {
                 "201": json_answer("Posted (or held for moderation).", "PostedComment"),
-                **error_answers("thread_closed", "unknown_site", *BODY_ERRORS, *WRITE_ERRORS),
+                **error_answers("thread_closed", "unknown_site", "login_required", *BODY_ERRORS,
+                                *WRITE_ERRORS),
             },
         }
     },
@@ -152,11 +166,12 @@ PATHS: Json = {
             "operationId": "edit_comment",
             "tags": ["comments"],
             "summary": "Edit one's own comment during the edit window",
-            "parameters": params("edit_token"),
+            "parameters": params("edit_token", "sso"),
             "requestBody": json_body("CommentEdit"),
             "responses": {
                 "200": json_answer("Edited: `edited_at` is set.", "EditedComment"),
-                **error_answers("bad_token", "not_found", *BODY_ERRORS, *WRITE_ERRORS),
+                **error_answers("bad_token", "not_found", "login_required", *BODY_ERRORS,
+                                *WRITE_ERRORS),
             },
         },
         "delete": {
@@ -164,17 +179,15 @@ PATHS: Json = {
             "tags": ["comments"],
             "summary": "Delete one's own comment during the edit window",
             "description": "With listed replies, the comment stays as a tombstone.",
-            "parameters": params("edit_token"),
+            "parameters": params("edit_token", "sso"),
             "responses": {
                 "204": {"description": "Deleted."},
-                **error_answers(
-                    "bad_token", "forbidden_origin", "not_found", "rate_limited", "unavailable"
-                ),
+                **error_answers("bad_token", "not_found", *WRITE_ERRORS),
             },
         },
     },
     "/api/v1/comments/{comment_id}/like": {
-        "parameters": params("comment_id", "reader"),
+        "parameters": params("comment_id", "reader", "sso"),
         "post": {
             "operationId": "like_comment",
             "tags": ["comments"],
@@ -200,7 +213,7 @@ PATHS: Json = {
             "tags": ["comments"],
             "summary": "Report a published comment to the moderators (once per reader)",
             "description": "Enough reports (a site setting) hide it until a moderator decides.",
-            "parameters": params("comment_id", "reader"),
+            "parameters": params("comment_id", "reader", "sso"),
             "requestBody": json_body("NewFlag"),
             "responses": {
                 "200": json_answer("Reported.", "Reported"),
@@ -213,7 +226,7 @@ PATHS: Json = {
             "operationId": "put_reaction",
             "tags": ["reactions"],
             "summary": "Set the reader's one reaction to an article, replacing any other",
-            "parameters": params("reader"),
+            "parameters": params("reader", "sso"),
             "requestBody": json_body("NewReaction"),
             "responses": {
                 "200": json_answer("The article's reactions now.", "ReactionState"),
@@ -224,7 +237,7 @@ PATHS: Json = {
             "operationId": "delete_reaction",
             "tags": ["reactions"],
             "summary": "Remove the reader's reaction to an article",
-            "parameters": params("site", "article", "reader"),
+            "parameters": params("site", "article", "reader", "sso"),
             "responses": {
                 "200": json_answer("The article's reactions now.", "ReactionState"),
                 **error_answers("validation_error", "unknown_site", *WRITE_ERRORS),
@@ -236,7 +249,7 @@ PATHS: Json = {
             "operationId": "post_share",
             "tags": ["shares"],
             "summary": "Count a share button used (once per reader, network and article)",
-            "parameters": params("reader"),
+            "parameters": params("reader", "sso"),
             "requestBody": json_body("NewShare"),
             "responses": {
                 "200": json_answer("The article's shares now.", "ShareCounts"),

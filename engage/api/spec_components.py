@@ -19,6 +19,8 @@ ERRORS: tuple[type[errors.ApiError], ...] = (
     errors.ThreadClosed,
     errors.Banned,
     errors.BadToken,
+    errors.BadSignIn,
+    errors.LoginRequired,
     errors.Unauthorized,
     errors.Forbidden,
     errors.MethodNotAllowed,
@@ -28,7 +30,10 @@ ERRORS: tuple[type[errors.ApiError], ...] = (
     errors.Unavailable,
     errors.ApiError,  # internal_error: a bug, never an answer to bad input
 )
-ERROR_BY_CODE = {error.code: error for error in ERRORS}
+# bad_token has two statuses: 403 for an edit token, 401 for a sign-in token (BadSignIn),
+# which the answers' lists name "bad_sign_in".
+ERROR_BY_CODE = {error.code: error for error in ERRORS if error is not errors.BadSignIn}
+ERROR_BY_CODE["bad_sign_in"] = errors.BadSignIn
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -176,7 +181,7 @@ SCHEMAS: Json = {
         {
             "error": _object(
                 {
-                    "code": {"type": "string", "enum": [e.code for e in ERRORS]},
+                    "code": {"type": "string", "enum": list(dict.fromkeys(e.code for e in ERRORS))},
                     "message": {"type": "string", "description": "For humans; may change."},
                     "fields": _typed(
                         "object",
@@ -204,6 +209,11 @@ SCHEMAS: Json = {
             "share_total": {**COUNT, "description": "The sum of `shares`."},
             "notify_replies": {"type": "boolean", "description":
                                "Whether the form may offer e-mail notification of replies."},
+            "commenting": {"type": "string", "enum": ["guests", "accounts", "both"],
+                           "description": "Who may comment: guests, the site's signed-in "
+                           "readers only (see Signed-in readers), or both."},
+            "login_url": {"type": ["string", "null"], "format": "uri",
+                          "description": "The site's login page, where readers sign in."},
         },
         description="An article's thread; zero counts for an article nobody wrote on.",
     ),
@@ -218,6 +228,10 @@ SCHEMAS: Json = {
             "likes": COUNT,
             "featured": {"type": "boolean"},
             "moderator": {"type": "boolean", "description": "Posted by a moderator."},
+            "account": {"type": "boolean",
+                        "description": "Posted by a reader the site signed in."},
+            "badge": {"type": ["string", "null"], "maxLength": 40,
+                      "description": "The badge the site gave its author (\"Abonné\")."},
             "deleted": {"type": "boolean", "description": "A tombstone kept for its replies."},
             "reply_count": {**COUNT, "description": "The number of entries in `replies`."},
             "replies": {"type": "array", "items": schema_ref("Comment")},
@@ -281,7 +295,9 @@ SCHEMAS: Json = {
                 minimum=1,
                 maximum=2**31 - 1,
             ),
-            "author": _text(1, 64, "The name shown, 1-64 characters after trimming."),
+            "author": _text(1, 64, "The name shown, 1-64 characters after trimming. A "
+                            "signed-in reader's token names them: theirs is ignored, and may "
+                            "be left out when `X-Engage-SSO` is sent."),
             "email": _typed(
                 ["string", "null"], "Private: never shown.", format="email", maxLength=254
             ),
@@ -407,8 +423,13 @@ PARAMETERS: Json = {
     "comment_id": _param("comment_id", "path", ID),
     "edit_token": _param(
         "X-Engage-Edit-Token", "header", {"type": "string"},
-        "The comment's `edit_token`; missing, wrong or expired: 403 `bad_token`.",
-        required=True,
+        "The comment's `edit_token`; missing, wrong or expired: 403 `bad_token`. Not needed "
+        "by a signed-in author (`X-Engage-SSO`).",
+    ),
+    "sso": _param(
+        "X-Engage-SSO", "header", {"type": "string", "maxLength": 4096},
+        "A token the site signed for its logged-in reader (see Signed-in readers); one that "
+        "cannot be trusted: 401 `bad_token`.",
     ),
     "reader": _param(
         "X-Engage-Reader", "header", READER_TOKEN,

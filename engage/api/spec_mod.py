@@ -90,6 +90,9 @@ MOD_SCHEMAS: Json = {
             "parent_id": {"type": ["integer", "null"]},
             "author": {"type": "string"},
             "email": {"type": ["string", "null"], "description": "Private: moderators only."},
+            "account": {"type": "boolean", "description": "Signed in by the site (its "
+                        "author history is the account's), or else a guest."},
+            "badge": {"type": ["string", "null"]},
             "body_html": {"type": "string"},
             "created_at": TIME,
             "edited_at": {**TIME, "type": ["string", "null"]},

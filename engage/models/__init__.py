@@ -226,6 +226,11 @@ class Comment(Model):
     # Keyed hashes (engage.identity), never the raw values.
     reader_hash: Mapped[str | None] = mapped_column(String(64))
     ip_hash: Mapped[str | None] = mapped_column(String(64))
+    # Written by a reader the site signed in (services/sso.py): the account's keyed hash,
+    # which is also its reader_hash (likes, reports, bans and history go by the account), and
+    # the badge the site gave it ("Abonné"). Both null for a guest's comment.
+    account_hash: Mapped[str | None] = mapped_column(String(64))
+    badge: Mapped[str | None] = mapped_column(String(40))
     # Where an imported comment came from ("wordpress", "disqus", "engage") and its id there;
     # both null for comments written here.
     source: Mapped[str | None] = mapped_column(String(16))

@@ -10,12 +10,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import BadToken, NotFound, ThreadClosed, ValidationError
+from ..errors import BadToken, LoginRequired, NotFound, ThreadClosed, ValidationError
 from ..extensions import db
 from ..models import Comment, CommentLike, CommentStatus, Flag, FlagReason, Site, utcnow
 from ..sanitize import render_markdown
 from . import bans, events, moderation, replies, rules, spam, threads
 from .sites import settings_of
+from .sso import Account
 from .threads import ArticleRef
 
 
@@ -32,6 +33,15 @@ class NewComment:
 @dataclasses.dataclass(frozen=True)
 class CommentEdit:
     body: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AuthorProof:
+    """What a request shows to edit or delete a comment as its author: the edit token given
+    with it to one browser, or the account the site signs in (any device)."""
+
+    edit_token: str | None = None
+    account_key: str | None = None
 
 
 EDITABLE = frozenset({CommentStatus.APPROVED, CommentStatus.PENDING})
@@ -65,15 +75,23 @@ def post_comment(
     reader_hash: str | None,
     ip_hash: str | None,
     submission: spam.Submission | None = None,
+    account: Account | None = None,
 ) -> Comment:
     """Store a new comment or reply, published or held by the site's rules and spam signals.
 
-    Raises forbidden_origin (url off the site's origins), thread_closed, banned,
+    A signed-in reader's (account) is stored under the account's name, e-mail and badge, with
+    the account as its reader_hash. Raises login_required (a guest where the site takes
+    accounts only), forbidden_origin (url off the site's origins), thread_closed, banned,
     validation_error (parent missing, unapproved or in another thread; a spam signal the site
     rejects).
     """
-    thread = threads.resolve_thread(site, new.article, fill_title=True)
     settings = settings_of(site)
+    if account is not None:
+        new = dataclasses.replace(new, author=account.name, email=account.email,
+                                  notify_replies=new.notify_replies and bool(account.email))
+    elif settings.comments == "accounts":
+        raise LoginRequired()
+    thread = threads.resolve_thread(site, new.article, fill_title=True)
     if not thread.is_open or rules.is_auto_closed(settings, thread):
         raise ThreadClosed()
     bans.check_not_banned(site, reader_hash=reader_hash, ip_hash=ip_hash, email=new.email)
@@ -119,6 +137,8 @@ def post_comment(
         held_reason=verdict.reason,
         reader_hash=reader_hash,
         ip_hash=ip_hash,
+        account_hash=account.key if account else None,
+        badge=account.badge if account else None,
         created_at=utcnow(),
     )
     db.session.add(comment)
@@ -136,16 +156,25 @@ def public_status(comment: Comment) -> str:
     return "approved" if comment.status == CommentStatus.APPROVED else "pending"
 
 
-def _authorised(comment: Comment, token: str | None) -> None:
-    """Check an edit token against the comment and the end it was issued with; bad_token.
+def _authorised(comment: Comment, proof: AuthorProof) -> None:
+    """Check that the request comes from the comment's author, within the edit window;
+    bad_token.
 
-    A comment with open reports can be neither edited nor deleted by its author: the
-    moderators must judge the words that were reported.
+    The edit token carries the end it was issued with; a signed-in author's account may edit
+    from any device until the same end (the site's edit window). A comment with open reports
+    can be neither edited nor deleted by its author: the moderators must judge the words that
+    were reported.
     """
     if comment.status not in EDITABLE:
         raise BadToken("This comment can no longer be changed.")
+    if proof.account_key is not None and comment.account_hash == proof.account_key:
+        if utcnow() >= edit_expires_at(comment, comment.thread.site):
+            raise BadToken("The edit window of this comment has closed.")
+        if comment.flag_count:
+            raise BadToken("This comment was reported: it can no longer be changed.")
+        return
     try:
-        payload = _edit_serializer().loads(token or "")
+        payload = _edit_serializer().loads(proof.edit_token or "")
     except BadSignature:
         raise BadToken() from None
     if not (isinstance(payload, list) and len(payload) == 2
@@ -157,15 +186,17 @@ def _authorised(comment: Comment, token: str | None) -> None:
         raise BadToken("This comment was reported: it can no longer be changed.")
 
 
-def edit_comment(comment: Comment, token: str | None, edit: CommentEdit) -> Comment:
+def edit_comment(comment: Comment, proof: AuthorProof, edit: CommentEdit) -> Comment:
     """Replace a comment's body within the edit window, under the site's rules; bad_token.
 
     An edit that breaks a rule is held or rejected like a new comment; a held comment stays
     held until a moderator approves it. A reported comment can no longer be edited: the
     moderators must judge the words that were reported.
     """
-    _authorised(comment, token)
+    _authorised(comment, proof)
     settings = settings_of(comment.thread.site)
+    if comment.account_hash is None and settings.comments == "accounts":
+        raise LoginRequired()  # words are written by accounts only, even a guest's old ones
     body_html = render_markdown(edit.body)
     verdict = rules.judge(settings, edit.body, body_html, first_comment=False)
     # Conditional on its status, so an edit racing a delete cannot bring deleted words back.
@@ -185,13 +216,13 @@ def edit_comment(comment: Comment, token: str | None, edit: CommentEdit) -> Comm
     return comment
 
 
-def delete_comment(comment: Comment, token: str | None) -> None:
+def delete_comment(comment: Comment, proof: AuthorProof) -> None:
     """Delete a comment by its author within the edit window; bad_token.
 
     The row stays, emptied of its author's words and email, so that replies keep their place
     under a tombstone; the thread hides it when nothing visible hangs below it.
     """
-    _authorised(comment, token)
+    _authorised(comment, proof)
     deleted = moderation.set_status(
         comment,
         CommentStatus.DELETED,

@@ -50,6 +50,8 @@ LISTED = (
     Comment.featured,
     Comment.moderator_id,
     Comment.status,
+    Comment.account_hash,
+    Comment.badge,
 )
 # A reply's place in the tree, enough to decide what is listed before any content is read.
 SHAPE = (Comment.id, Comment.parent_id, Comment.depth, Comment.status, Comment.root_id)

@@ -64,6 +64,10 @@ class SiteSettings:
     akismet_key: str = ""  # off when empty: no comment is sent to a third party by default
     akismet_url: str = "https://rest.akismet.com"
     language: str = "fr"  # of what the server writes for readers: GET /thread.html's fragment
+    # Who may comment (services/sso.py): "guests" (name and e-mail), "accounts" (only readers
+    # the site signed in) or "both" (each reader chooses; the widget offers login_url).
+    comments: str = "guests"
+    login_url: str = ""  # the site's own login page, shown to readers who must sign in
 
 
 LANGUAGES = ("fr", "en")
@@ -73,6 +77,22 @@ def _parse_language(raw: str) -> str:
     if raw not in LANGUAGES:
         raise ValueError("must be fr or en")
     return raw
+
+
+COMMENT_POLICIES = ("guests", "accounts", "both")
+
+
+def _parse_comments(raw: str) -> str:
+    if raw not in COMMENT_POLICIES:
+        raise ValueError("must be guests, accounts or both")
+    return raw
+
+
+def _parse_login_url(raw: str) -> str:
+    # Shown to readers as a link: a page of the site's, never javascript: or data:.
+    if raw.strip() and normalize_origin(raw) is None:
+        raise ValueError("must be an http:// or https:// URL (empty: none)")
+    return raw.strip()
 
 
 def _parse_moderation(raw: str) -> str:
@@ -160,6 +180,8 @@ OPTION_PARSERS: dict[str, Callable[[str], Any]] = {
     "akismet_key": _parse_key,
     "akismet_url": _parse_https_url,
     "language": _parse_language,
+    "comments": _parse_comments,
+    "login_url": _parse_login_url,
 }
 
 

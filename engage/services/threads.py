@@ -125,7 +125,7 @@ def site_key_of(site_id: int) -> str:
 
 
 # Bump when the thread answer's shape changes, so caches drop copies of the old shape.
-ANSWER_VERSION = 4
+ANSWER_VERSION = 5
 
 
 def is_open(site: Site, thread: Thread | None) -> bool:
@@ -148,7 +148,10 @@ def etag_for(site: Site, article: str, thread: Thread | None, *query: Any) -> st
         thread.id if thread else None,
         thread.version if thread else 0,
         is_open(site, thread),
-        settings_of(site).notify_replies,  # the widget offers reply notifications or not
+        # What the thread says of the site's settings: the widget's form follows them.
+        (settings := settings_of(site)).notify_replies,
+        settings.comments,
+        settings.login_url,
     ]
     digest = hashlib.sha256(json.dumps([*state, *query], default=str).encode()).hexdigest()
     return digest[:32]

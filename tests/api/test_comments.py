@@ -61,6 +61,8 @@ def test_post_comment_answer_has_no_private_fields(client, site):
         "likes",
         "featured",
         "moderator",
+        "account",
+        "badge",
         "deleted",
         "reply_count",
         "replies",

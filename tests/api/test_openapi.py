@@ -15,6 +15,7 @@ from engage import create_app
 from engage.api.schemas import comment_json, thread_json
 from engage.errors import ApiError
 from engage.models import Comment
+from engage.services.sites import SiteSettings
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -119,6 +120,7 @@ def test_openapi_comment_schema_matches_serialised_comment(spec: dict[str, Any])
 
 
 def test_openapi_thread_schema_matches_thread_without_comments(spec: dict[str, Any]) -> None:
-    answer = thread_json("lejourpile", "2026/11/mali-russie", None, True, True)
+    answer = thread_json("lejourpile", "2026/11/mali-russie", None, True,
+                         SiteSettings(comments="both", login_url="https://lejourpile.fr/login"))
     _schema_validator(spec, "Thread").validate(answer)
     assert set(answer) == set(spec["components"]["schemas"]["Thread"]["properties"])
