@@ -304,23 +304,60 @@ def purge_command(days: int) -> None:
     )
 
 
+def _data_subject(email: str | None, site_key: str | None,
+                  account: str | None) -> privacy.Subject:
+    """EMAIL, or --site KEY --account ID (the user id the site signs its readers in with)."""
+    if (account is None) != (site_key is None):
+        raise click.UsageError("--account and --site go together: the user id is the site's.")
+    if email is None and account is None:
+        raise click.UsageError("Give an EMAIL, or --site KEY --account ID.")
+    key = None
+    if account is not None:
+        try:
+            site = sites.get_site(site_key)
+        except ApiError as error:
+            raise _fail(error) from None
+        key = privacy.account_of(site, account).account_key
+    return privacy.Subject(email=email, account_key=key)
+
+
+_subject_options = [
+    click.argument("email", required=False),
+    click.option("--site", "site_key", metavar="KEY", help="With --account: the site."),
+    click.option("--account", metavar="ID",
+                 help="The site's user id (the `sub` of its sign-in tokens)."),
+]
+
+
+def _with_subject_options(command: Any) -> Any:
+    for decorate in reversed(_subject_options):
+        command = decorate(command)
+    return command
+
+
 @reader_cli.command("export")
-@click.argument("email")
-def reader_export(email: str) -> None:
-    """Print, as JSON, everything stored about the author of EMAIL."""
-    click.echo(json.dumps(privacy.export(email), ensure_ascii=False, indent=2))
+@_with_subject_options
+def reader_export(email: str | None, site_key: str | None, account: str | None) -> None:
+    """Print, as JSON, everything stored about the author of EMAIL, or of a signed-in
+    account (--site KEY --account ID)."""
+    subject = _data_subject(email, site_key, account)
+    click.echo(json.dumps(privacy.export(subject), ensure_ascii=False, indent=2))
 
 
 @reader_cli.command("erase")
-@click.argument("email")
+@_with_subject_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def reader_erase(email: str, yes: bool) -> None:
-    """Erase the personal data of the author of EMAIL (comments per each site's choice)."""
+def reader_erase(email: str | None, site_key: str | None, account: str | None,
+                 yes: bool) -> None:
+    """Erase the personal data of the author of EMAIL, or of a signed-in account (--site KEY
+    --account ID); comments per each site's choice."""
+    subject = _data_subject(email, site_key, account)
+    who = email or f"account {account} of {site_key}"
     if not yes:
-        click.confirm(f"Erase every comment's personal data for {email}?", abort=True)
-    count = privacy.erase(email)
+        click.confirm(f"Erase every comment's personal data for {who}?", abort=True)
+    count = privacy.erase(subject)
     db.session.commit()
-    click.echo(f"Erased the personal data of {count} comment(s) by {email}.")
+    click.echo(f"Erased the personal data of {count} comment(s) by {who}.")
 
 
 def register(app: Flask) -> None:

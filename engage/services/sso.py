@@ -106,5 +106,10 @@ def verify(site: Site, token: str) -> Account:
     if email is not None and not EMAIL_ADDRESS.fullmatch(email):
         raise BadSignIn("The sign-in token's 'email' is not an e-mail address.")
     assert sub is not None and name is not None
-    return Account(key=keyed_hash("account", f"{site.key}\0{sub}"), name=name, email=email,
+    return Account(key=account_key(site, sub), name=name, email=email,
                    badge=_text(claims, "badge", MAX_BADGE, required=False))
+
+
+def account_key(site: Site, user_id: str) -> str:
+    """The account the site's user id is on engage: a keyed hash, never the id itself."""
+    return keyed_hash("account", f"{site.key}\0{user_id.strip()}")

@@ -4,6 +4,7 @@ comments=guests|accounts|both policy on every write path, bans and history by ac
 
 from __future__ import annotations
 
+import json
 import time
 
 import jwt
@@ -259,3 +260,44 @@ def test_moderators_see_account_or_guest_and_the_accounts_history(client, secret
     signed_in_item = next(item for item in queue["items"] if item["account"])
     # The account's two comments (two devices) are one author's history.
     assert signed_in_item["author_history"]["pending"] == 2
+
+
+def test_a_signed_in_readers_data_is_exported_and_erased_by_their_user_id(
+        client, runner, secret):
+    posted(post_comment(client, author=..., headers=signed(
+        secret, email="awa@example.org", badge="Abonnée"), body="Mon avis « tranché »"))
+    posted(post_comment(client, author=..., headers=signed(secret, "wp-7", name="Marc"),
+                        body="Celui de Marc"))
+    before = get_thread(client).headers["ETag"]
+
+    exported = runner.invoke(args=["reader", "export", "--site", SITE_KEY, "--account", "wp-42"])
+
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(exported.output)
+    assert [(c["body"], c["email"], c["badge"]) for c in data["comments"]] == [
+        ("Mon avis « tranché »", "awa@example.org", "Abonnée")]
+    assert data["account"] is True and "wp-42" not in exported.output.replace(
+        '"--account"', "")
+
+    erased = runner.invoke(args=["reader", "erase", "--site", SITE_KEY, "--account", "wp-42",
+                                 "--yes"])
+
+    assert erased.exit_code == 0, erased.output
+    db.session.expire_all()
+    assert [c.author for c in db.session.scalars(select(Comment).order_by(Comment.id))] == [
+        "", "Marc"]
+    assert db.session.scalar(select(Comment).where(Comment.author == "")).account_hash is None
+    after = get_thread(client, headers={"If-None-Match": before})
+    assert after.status_code == 200  # the cached thread let go of the erased words
+    assert [c["author"] for c in after.get_json()["comments"]] == ["Marc"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--account", "wp-42"], "go together"),
+    ([], "Give an EMAIL"),
+    (["--site", "inconnu", "--account", "wp-42"], "No site has this key"),
+])
+def test_reader_commands_say_what_is_missing(runner, secret, args, message):
+    result = runner.invoke(args=["reader", "export", *args])
+
+    assert result.exit_code != 0 and message in result.output
