@@ -91,6 +91,25 @@ def test_imported_comments_wait_in_the_queue_saying_so(moderator_client, world):
     assert "importé, avec le statut qu’il y avait" in french
 
 
+def test_each_item_says_whether_its_author_was_signed_in_by_the_site(moderator_client, world):
+    signed_in = make_comment(world["thread"], "Abonnée depuis dix ans",
+                             status=CommentStatus.PENDING, author="Awa Diallo",
+                             account_hash="a" * 64, reader_hash="a" * 64, badge="Abonnée")
+    db.session.commit()
+
+    page = moderator_client.get(PENDING, headers={"Accept-Language": "fr"}).get_data(
+        as_text=True)
+    items = {m.group(1): m.group(2) for m in re.finditer(
+        r'id="comment-(\d+)"(.*?)</article>', page, re.S)}
+    assert "Compte · Abonnée" in text_of(items[str(signed_in.id)])
+    assert "Invité" in text_of(items[str(world["pending"].id)])
+    assert "Compte" not in text_of(items[str(world["pending"].id)])
+
+
+def text_of(html):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
 def test_pending_queue_renders_sanitized_body_as_html(moderator_client, world):
     page = text(moderator_client.get(PENDING))
 
