@@ -2,8 +2,8 @@
 
 Run: python3 bench/widget_size.py
 A page loads embed.js (the code, with its CSS bundled in) and the strings of its own language
-(embed/fr.js or embed/en.js); the report form and the delete confirmation (embed/panels.js)
-come only when a reader opens one. What is weighed is what the server sends: the gzip copies
+(embed/fr.js or embed/en.js); the report form, the edit form, the delete confirmation and
+the "more replies" loader (embed/panels.js) come only when a reader first uses one. What is weighed is what the server sends: the gzip copies
 the build writes beside each file (zopfli), checked here to hold the same bytes; the budget
 holds for the heavier language. Brotli, which most browsers take, is shown too.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 BUDGET = 12 * 1024
 LANGUAGES = ("fr", "en")
-# Fetched only when a reader opens one of its panels (the report form, the delete
-# confirmation): shown, not part of what every page downloads.
+# Fetched only when a reader first uses one of its parts (the report, edit and delete panels,
+# the "more replies" loader): shown, not part of what every page downloads.
 ON_DEMAND = ("embed/panels.js",)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 

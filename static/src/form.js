@@ -5,7 +5,7 @@ import { author, edits } from "./store.js";
 const MAX_BODY = 5000;
 let uid = 0;
 
-export function formMaker({ api, t, ref, errorMessage, offersReplies }) {
+export function formMaker({ api, t, ref, errorMessage, offersReplies, thread }) {
   function field(label, control, hint) {
     const id = `engage-f-${++uid}`;
     control.id = id;
@@ -26,13 +26,21 @@ export function formMaker({ api, t, ref, errorMessage, offersReplies }) {
   // comment's form waits collapsed into one field, and opens when it takes the focus.
   function commentForm({ parent, editing, collapsed, onDone, onCancel }) {
     const saved = author.get();
+    // Signed in by the site: no name to type. Where the site takes accounts only, a guest gets
+    // its login link instead of a form; where it takes both, the link beside the fields.
+    const me = editing ? null : api.me();
+    const { commenting, login_url: loginUrl } = thread() || {};
+    const login = !me && loginUrl && commenting !== "guests" ? h("p", { class: "hint" }, h("a", { href: loginUrl }, t.login)) : null;
+    if (login && commenting === "accounts") return login;
     const body = field(t.body, h("textarea", { name: "body", rows: editing ? 4 : 3, maxlength: MAX_BODY, required: true,
       placeholder: collapsed && t.placeholder }), t.bodyHint);
     const counter = h("p", { class: "hint counter", "aria-live": "off" });
     const fields = { body };
     const notify = { control: h("input", { type: "checkbox", name: "notify_replies" }) };
     notify.wrap = h("div", { class: "field" }, h("label", {}, notify.control, " ", t.notify));
-    if (!editing) {
+    if (me) {
+      notify.wrap.hidden = !(offersReplies() && me.email);
+    } else if (!editing) {
       fields.author = field(t.name, h("input", { name: "author", autocomplete: "name", maxlength: 64, required: true }));
       fields.email = field(t.email, h("input", { name: "email", type: "email", autocomplete: "email", maxlength: 254 }), t.emailHint);
       fields.author.control.value = saved.name || "";
@@ -61,7 +69,8 @@ export function formMaker({ api, t, ref, errorMessage, offersReplies }) {
     const form = h("form", { class: collapsed ? "compose collapsed" : "compose", novalidate: true,
       "aria-label": parent ? t.replyTitle(parent.author) : editing ? t.edit : t.formTitle },
       body.wrap, counter,
-      editing ? null : h("div", { class: "row" }, fields.author.wrap, fields.email.wrap),
+      me ? h("p", { class: "hint" }, t.signedAs(me.name)) : editing ? null : h("div", { class: "row" }, fields.author.wrap, fields.email.wrap),
+      login,
       editing ? null : notify.wrap,
       h("div", { class: "trap", "aria-hidden": "true" }, h("label", {}, "Website", honeypot)),
       status,
@@ -78,15 +87,15 @@ export function formMaker({ api, t, ref, errorMessage, offersReplies }) {
       const text = body.control.value;
       const answer = editing
         ? await api.edit(editing.id, edits.get(editing.id)?.token, text)
-        : await api.post({ ...ref, parent_id: parent ? parent.id : null, author: fields.author.control.value,
-            email: fields.email.control.value, body: text, website: honeypot.value,
+        : await api.post({ ...ref, parent_id: parent ? parent.id : null, ...(me ? {} : { author: fields.author.control.value,
+            email: fields.email.control.value }), body: text, website: honeypot.value,
             notify_replies: !notify.wrap.hidden && notify.control.checked,
             ...(formToken ? { form_token: formToken } : {}) });
       submit.disabled = false;
       submit.textContent = editing ? t.save : t.submit;
       if (answer.ok) {
         if (!editing) {
-          author.set(fields.author.control.value.trim(), fields.email.control.value.trim());
+          if (!me) author.set(fields.author.control.value.trim(), fields.email.control.value.trim());
           body.control.value = "";
           countChars();
           if (collapsed) form.classList.add("collapsed"); // back to one line, the comment posted

@@ -10,9 +10,9 @@ function start(script) {
   const site = script.dataset.engageSite;
   if (!site) return;
   const base = new URL(script.src, location.href).origin;
-  const api = client(base, site);
-  fillCounts(api, base);
   const container = document.getElementById("engage-thread");
+  const api = client(base, site, () => (container && container.dataset.engageSso) || (window.engageSSO ? window.engageSSO() : ""));
+  fillCounts(api, base);
   if (!container || container.shadowRoot) return;
   loadStrings(base, pickLanguage(container)); // early: ready by the time the thread is in view
   const mount = async () => {

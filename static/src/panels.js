@@ -1,5 +1,5 @@
 // The panels readers seldom open, in a module of their own that the widget fetches the first
-// time one is opened (widget.js): the report form and the delete confirmation.
+// time one is opened (widget.js): the report form, the edit form and the delete confirmation.
 import { clear, h } from "./dom.js";
 
 let uid = 0;
@@ -67,4 +67,54 @@ export function confirmRemove({ t, api, comment, item, panel, edits, errorMessag
     h("button", { type: "button", onclick: panel.close }, t.cancel));
   group.addEventListener("keydown", (event) => event.key === "Escape" && panel.close());
   return group;
+}
+
+// An author's edit of their own comment, with the form every comment is written in.
+export function editForm({ t, comment, body, panel, badges, edited, edits, commentForm, showBody, announce }) {
+  const own = edits.get(comment.id);
+  if (!own) return h("p", { class: "status", role: "status" }, t.tooLate);
+  return commentForm({
+    editing: { id: comment.id, body: own.body || body.textContent },
+    onDone: (data, text) => {
+      showBody(body, data.comment.body_html);
+      edits.set(comment.id, own.token, own.expires, text);
+      edited.textContent = ` · ${t.edited}`;
+      const held = data.status === "pending";
+      if (held) clear(badges, h("span", { class: "badge wait" }, t.awaiting));
+      panel.close();
+      announce(held ? t.pending : t.saved);
+    },
+    onCancel: panel.close,
+  });
+}
+
+// The next batch of replies under a top-level comment, each placed under the comment it
+// answers (its anchor), in reading order. `more` holds the cursor and the count left.
+export async function moreReplies({ t, api, ref, item, button: more, more: left, renderComment, announce, errorMessage }) {
+  // Busy while aria-disabled; not `disabled`: a disabled button would drop the keyboard focus.
+  if (more.hasAttribute("aria-disabled")) return;
+  more.setAttribute("aria-disabled", "true");
+  const answer = await api.replies(ref.article, left.cursor);
+  more.removeAttribute("aria-disabled");
+  if (!item.isConnected) return; // the thread was redrawn (another sort) meanwhile
+  if (!answer.ok) return announce(errorMessage(answer.error));
+  const added = [];
+  for (const reply of answer.data.comments) {
+    left.count -= 1;
+    if (item.querySelector(`[data-comment-id="${reply.id}"]`)) continue;
+    const anchor = reply.anchor_id === Number(item.dataset.commentId)
+      ? item : item.querySelector(`[data-comment-id="${reply.anchor_id}"]`);
+    const list = anchor && anchor.querySelector(":scope > .replies");
+    if (!list) continue;
+    const node = renderComment(reply, { reply: true });
+    list.append(node);
+    added.push(node);
+  }
+  left.cursor = answer.data.next_cursor;
+  // The cursor decides: replies posted since the page loaded make the count an estimate.
+  if (left.cursor) more.textContent = t.moreReplies(Math.max(left.count, 1));
+  else more.remove();
+  // Keep the keyboard where the reading goes on, even when the button is gone.
+  if (added.length) added[0].querySelector("article, .tombstone")?.focus();
+  else if (!left.cursor) item.querySelector("article, .tombstone")?.focus();
 }

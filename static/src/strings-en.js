@@ -47,6 +47,8 @@ export default (plural, fmt) => ({
   edited: "edited",
   featured: "Editors’ pick",
   moderator: "Moderator",
+  signedAs: (name) => `Signed in as ${name}`,
+  login: "Sign in to comment",
   report: "Report",
   reportTitle: "Why are you reporting this comment?",
   reasons: { spam: "Spam or advertising", abuse: "Abusive or hateful", offtopic: "Off topic", illegal: "Illegal content", other: "Something else" },
@@ -69,6 +71,7 @@ export default (plural, fmt) => ({
     unknown_site: "Comments are not set up for this site.",
     payload_too_large: "Your comment is too long.",
     validation_error: "This comment cannot be posted as it is.",
+    login_required: "Sign in on the site (again) to comment.",
   },
   fieldErrors: { author: "Please give your name (64 characters at most).", body: "Please write your comment (5,000 characters at most).", email: "This email address is not valid." },
 });

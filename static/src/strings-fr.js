@@ -50,6 +50,8 @@ export default (plural, fmt) => ({
   edited: "modifié",
   featured: "Choix de la rédaction",
   moderator: "Modération",
+  signedAs: (name) => `Connecté en tant que ${name}`,
+  login: "Se connecter pour commenter",
   report: "Signaler",
   reportTitle: "Pourquoi signaler ce commentaire ?",
   reasons: { spam: "Spam ou publicité", abuse: "Propos injurieux ou haineux", offtopic: "Hors sujet", illegal: "Contenu illégal", other: "Autre raison" },
@@ -72,6 +74,7 @@ export default (plural, fmt) => ({
     unknown_site: "Les commentaires ne sont pas configurés pour ce site.",
     payload_too_large: "Votre commentaire est trop long.",
     validation_error: "Ce commentaire ne peut pas être publié tel quel.",
+    login_required: "Connectez-vous sur le site (à nouveau) pour commenter.",
   },
   fieldErrors: { author: "Indiquez votre nom (64 caractères au plus).", body: "Écrivez votre commentaire (5 000 caractères au plus).", email: "Cette adresse e-mail n’est pas valide." },
 });

@@ -113,7 +113,7 @@ export function mountThread(container, api, lang, t) {
     }
   }
 
-  const commentForm = formMaker({ api, t, ref, errorMessage, offersReplies: () => state.thread?.notify_replies });
+  const commentForm = formMaker({ api, t, ref, errorMessage, offersReplies: () => state.thread?.notify_replies, thread: () => state.thread });
 
   function rememberOwn(data, text) {
     const expires = data.edit_expires_at ? Date.parse(data.edit_expires_at) : Date.now() + 15 * 60000;
@@ -131,8 +131,8 @@ export function mountThread(container, api, lang, t) {
 
   const shown = new Set(); // ids listed once already: "more" pages never repeat them
 
-  // The report form and the delete confirmation are fetched the first time a reader opens
-  // one (panels.js): most readers never do.
+  // The report form, the edit form and the delete confirmation are fetched the first time a
+  // reader opens one (panels.js): most readers never do.
   let fetched;
   const panels = () => (fetched ||= import(`${api.base}/embed/panels.js?v=${VERSION}`));
 
@@ -202,7 +202,7 @@ export function mountThread(container, api, lang, t) {
     const own = edits.get(comment.id);
     if (own) {
       append(ownActions, [
-        button(t.edit, () => editForm(comment, body, panel, badges, edited)),
+        button(t.edit, async () => (await panels()).editForm({ t, comment, body, panel, badges, edited, edits, commentForm, showBody, announce })),
         button(t.remove, async () => (await panels()).confirmRemove({ t, api, comment, item, panel, edits, errorMessage, announce, title,
           removed: () => pending || setCount((state.thread.comment_count = Math.max(0, state.thread.comment_count - 1))) })),
       ]);
@@ -215,6 +215,7 @@ export function mountThread(container, api, lang, t) {
           h("header", {},
             h("span", { class: "author", id: nameId }, comment.author),
             comment.moderator ? h("span", { class: "badge mod" }, t.moderator) : null,
+            comment.badge ? h("span", { class: "badge" }, comment.badge) : null,
             // Featured top-level comments have their own section; a featured reply its badge.
             comment.featured && reply ? h("span", { class: "badge star" }, t.featured) : null,
             h("span", { class: "muted" }, timeLink(comment), edited), badges),
@@ -223,44 +224,17 @@ export function mountThread(container, api, lang, t) {
     return item;
   }
 
-  // A page lists the first replies under each comment; the rest come in batches, each reply
-  // with the comment it goes under (its anchor), in reading order.
-  function moreRepliesButton(item, { cursor, count }) {
-    let left = count;
-    let busy = false; // not `disabled`: a disabled button would drop the keyboard focus
-    const more = h("button", { type: "button", class: "link more-replies", onclick: async () => {
-      if (busy) return;
-      busy = true;
-      more.setAttribute("aria-disabled", "true");
-      const answer = await api.replies(ref.article, cursor);
-      busy = false;
-      more.removeAttribute("aria-disabled");
-      if (!item.isConnected) return; // the thread was redrawn (another sort) meanwhile
-      if (!answer.ok) {
-        announce(errorMessage(answer.error));
-        return;
+  // A page lists the first replies under each comment; the rest come in batches (panels.js,
+  // fetched at the first click: most threads never need one).
+  function moreRepliesButton(item, more) {
+    const b = h("button", { type: "button", class: "link more-replies", onclick: async () => {
+      try {
+        (await panels()).moreReplies({ t, api, ref, item, button: b, more, renderComment, announce, errorMessage });
+      } catch {
+        announce(t.failed);
       }
-      const added = [];
-      for (const reply of answer.data.comments) {
-        left -= 1;
-        if (item.querySelector(`[data-comment-id="${reply.id}"]`)) continue;
-        const anchor = reply.anchor_id === Number(item.dataset.commentId)
-          ? item : item.querySelector(`[data-comment-id="${reply.anchor_id}"]`);
-        const list = anchor && anchor.querySelector(":scope > .replies");
-        if (!list) continue;
-        const node = renderComment(reply, { reply: true });
-        list.append(node);
-        added.push(node);
-      }
-      cursor = answer.data.next_cursor;
-      // The cursor decides: replies posted since the page loaded make the count an estimate.
-      if (cursor) more.textContent = t.moreReplies(Math.max(left, 1));
-      else more.remove();
-      // Keep the keyboard where the reading goes on, even when the button is gone.
-      if (added.length) added[0].querySelector("article, .tombstone")?.focus();
-      else if (!cursor) item.querySelector("article, .tombstone")?.focus();
-    } }, t.moreReplies(count));
-    return more;
+    } }, t.moreReplies(more.count));
+    return b;
   }
 
   function showBody(body, html) {
@@ -280,24 +254,6 @@ export function mountThread(container, api, lang, t) {
     myLikes.set([...likes]);
     button.setAttribute("aria-pressed", String(on));
     count.textContent = answer.data.likes ? fmt(lang, answer.data.likes) : "";
-  }
-
-  function editForm(comment, body, panel, badges, edited) {
-    const own = edits.get(comment.id);
-    if (!own) return h("p", { class: "status", role: "status" }, t.tooLate);
-    return commentForm({
-      editing: { id: comment.id, body: own.body || body.textContent },
-      onDone: (data, text) => {
-        showBody(body, data.comment.body_html);
-        edits.set(comment.id, own.token, own.expires, text);
-        edited.textContent = ` · ${t.edited}`;
-        const held = data.status === "pending";
-        if (held) clear(badges, h("span", { class: "badge wait" }, t.awaiting));
-        panel.close();
-        announce(held ? t.pending : t.saved);
-      },
-      onCancel: panel.close,
-    });
   }
 
   function posted(data, text, into, panel) {
