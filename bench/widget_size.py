@@ -3,9 +3,10 @@
 Run: python3 bench/widget_size.py
 A page loads embed.js (the code, with its CSS bundled in) and the strings of its own language
 (embed/fr.js or embed/en.js); the report form, the edit form, the delete confirmation and
-the "more replies" loader (embed/panels.js) come only when a reader first uses one. What is weighed is what the server sends: the gzip copies
-the build writes beside each file (zopfli), checked here to hold the same bytes; the budget
-holds for the heavier language. Brotli, which most browsers take, is shown too.
+the "more replies" loader (embed/panels.js) come only when a reader first uses one. What is
+weighed is what the server sends: the gzip copies the build writes beside each file (zopfli),
+checked here to hold the same bytes; the budget holds for the heavier language. Brotli,
+which most browsers take, is shown too.
 """
 
 from __future__ import annotations
