@@ -34,7 +34,8 @@ def test_zip_holds_the_plugin_pre_filled_with_this_servers_url(client):
     assert "attachment" in response.headers["Content-Disposition"]
     names = archive.namelist()
     for name in ("engage-comments.php", "uninstall.php", "readme.txt", "server.php",
-                 "includes/thread.php", "templates/comments.php",
+                 "includes/thread.php", "includes/sso.php", "includes/sso-settings.php",
+                 "templates/comments.php",
                  "languages/engage-comments-fr_FR.mo"):
         assert f"engage-comments/{name}" in names
     assert all(n.startswith("engage-comments/") for n in names)
@@ -124,3 +125,28 @@ def test_french_catalog_translates_every_string_by_french_rules():
         compiled = {m.id: m.string for m in read_mo(mo) if m.id}
     # Compiled with GNU msgfmt: WordPress's MO reader refuses Babel's .mo files.
     assert compiled == translations, "the .mo is stale: msgfmt -o …fr_FR.mo …fr_FR.po"
+
+
+def test_template_lists_the_strings_the_french_catalog_translates():
+    with (LANGUAGES / "engage-comments.pot").open("rb") as pot:
+        template = {m.id for m in read_po(pot) if m.id}
+    with (LANGUAGES / "engage-comments-fr_FR.po").open("rb") as po:
+        french = {m.id for m in read_po(po) if m.id}
+
+    # Regenerated with xgettext (the keywords __, esc_html__, esc_html_e, esc_attr__).
+    assert php_strings() <= template, php_strings() - template
+    assert template == french, template ^ french
+
+
+@pytest.mark.parametrize(("source", "french"), [
+    ("Single sign-on", "Authentification unique"),
+    ("Subscriber", "Abonné"),  # the default badge
+    ("A secret is set. Leave this empty to keep it, or paste a new one to replace it.",
+     "Un secret est enregistré. Laissez ce champ vide pour le garder, ou collez-en un nouveau "
+     "pour le remplacer."),
+])
+def test_single_sign_on_settings_are_in_french(source, french):
+    with (LANGUAGES / "engage-comments-fr_FR.mo").open("rb") as mo:
+        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+
+    assert compiled[source] == french

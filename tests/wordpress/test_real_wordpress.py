@@ -8,22 +8,27 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import textwrap
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from sqlalchemy import select
 
 from engage.extensions import db
 from engage.models import Comment
+from engage.services import sso
 from tests.browser.conftest import screenshot, serve
 from tests.conftest import IN_CI
 from tests.factories import make_comment, make_site, make_thread
@@ -76,13 +81,37 @@ def php(scripts: Path, code: str) -> Any:
     return json.loads(result.stdout) if result.stdout.strip() else None
 
 
-def fetch(url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+Form = dict[str, str] | list[tuple[str, str]]
+
+
+def request(url: str, data: Form | None = None,
+            cookies: dict[str, str] | None = None) -> tuple[int, Message, str]:
+    """The status, headers and body of a GET (or a POST of data), with cookies if given."""
     body = urllib.parse.urlencode(data).encode() if data is not None else None
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as answer:
-            return answer.status, answer.read().decode()
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers),
+                                    timeout=30) as answer:
+            return answer.status, answer.headers, answer.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        return error.code, error.headers, error.read().decode()
+
+
+def fetch(url: str, data: Form | None = None,
+          cookies: dict[str, str] | None = None) -> tuple[int, str]:
+    status, _, body = request(url, data, cookies)
+    return status, body
+
+
+def login_cookies(scripts: Path, login: str = "admin") -> dict[str, str]:
+    """The cookies WordPress's login gives a user (its form's redirect proved flaky under load)."""
+    return php(scripts, f"""
+        $user = get_user_by('login', {login!r});
+        $until = time() + HOUR_IN_SECONDS;
+        echo json_encode(array(
+            'wordpress_' . COOKIEHASH => wp_generate_auth_cookie($user->ID, $until, 'auth'),
+            'wordpress_logged_in_' . COOKIEHASH => wp_generate_auth_cookie($user->ID, $until, 'logged_in'),
+        ));""")
 
 
 @pytest.fixture
@@ -252,16 +281,9 @@ def test_a_reader_comments_from_the_post_page(site, theme, page):
 def test_connection_test_says_which_origin_to_register(site, page):
     php(site["wordpress"], "update_option('engage_comments', array('site_key' => 'sans-origine', "
                            f"'url' => {site['engage']!r}));")
-    # Signed in as WordPress's own cookies make it (the login form's redirect proved flaky under
-    # load); offline, the admin bar's Gravatar cannot load.
+    # Offline, the admin bar's Gravatar cannot load.
     page.expected_problems.append("ERR_NAME_NOT_RESOLVED")
-    cookies = php(site["wordpress"], """
-        $user = get_user_by('login', 'admin');
-        $until = time() + HOUR_IN_SECONDS;
-        echo json_encode(array(
-            'wordpress_' . COOKIEHASH => wp_generate_auth_cookie($user->ID, $until, 'auth'),
-            'wordpress_logged_in_' . COOKIEHASH => wp_generate_auth_cookie($user->ID, $until, 'logged_in'),
-        ));""")
+    cookies = login_cookies(site["wordpress"])
     page.context.add_cookies([{"name": k, "value": v, "url": WP} for k, v in cookies.items()])
     settings = f"{WP}/wp-admin/options-general.php?page=engage-comments"
     page.goto(settings)
@@ -349,3 +371,185 @@ def test_plugin_defends_the_posts_it_writes_into(site):
     assert 'datetime="2026-12-02"' in found["kept"] and "data-engage-static" in found["kept"]
     assert found["url"] == found["before"] == found["userinfo"] == site["engage"]
     assert found["down"] is True
+
+
+# Single sign-on: the plugin signs the logged-in WordPress user for engage.
+
+SSO = re.compile(r'data-engage-sso="([^"]*)"')
+
+
+@pytest.fixture
+def wordpress_user(site) -> Iterator[Any]:
+    """make(login, role, display_name, email): a WordPress user, deleted after the test."""
+    made: list[int] = []
+
+    def make(login: str, role: str, display_name: str, email: str) -> int:
+        user_id = php(site["wordpress"], f"""
+            require_once ABSPATH . 'wp-admin/includes/user.php';
+            $left = get_user_by('login', {login!r});  // from a run that was interrupted
+            if ($left) {{ wp_delete_user($left->ID); }}
+            $id = wp_insert_user(array('user_login' => {login!r}, 'user_pass' => wp_generate_password(),
+                'role' => {role!r}, 'display_name' => json_decode({json.dumps(display_name)!r}),
+                'user_email' => {email!r}));
+            if (is_wp_error($id)) {{ fwrite(STDERR, $id->get_error_message()); exit(1); }}
+            echo json_encode($id);""")
+        made.append(user_id)
+        return user_id
+
+    yield make
+    php(site["wordpress"], f"""
+        require_once ABSPATH . 'wp-admin/includes/user.php';
+        foreach (json_decode({json.dumps(made)!r}) as $id) {{ wp_delete_user($id); }}""")
+
+
+def engage_site():
+    from engage.models import Site
+
+    return db.session.scalar(select(Site).where(Site.key == "lejourpile"))
+
+
+def engage_sso_secret() -> str:
+    """The site's SSO secret, as `engage site sso lejourpile --rotate` prints it."""
+    secret = sso.rotate_secret(engage_site())
+    db.session.commit()
+    return secret
+
+
+def configure(scripts: Path, **settings: Any) -> None:
+    """Settings merged into the plugin's option, as the settings page would store them."""
+    php(scripts, f"""
+        $option = array_merge(get_option('engage_comments'), json_decode({json.dumps(settings)!r}, true));
+        update_option('engage_comments', $option);""")
+
+
+def container_token(html: str) -> str | None:
+    container = re.search(r'<div id="engage-thread"[^>]*>', html)
+    assert container, html[-2000:]
+    token = SSO.search(container.group())
+    return token.group(1) if token else None
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_a_logged_in_user_of_a_badge_role_is_signed_in_on_engage(site, wordpress_user, theme):
+    configure(site["wordpress"], sso_secret=engage_sso_secret(), badge_roles=["author"])
+    name = "Zoé « la Plume » d’Arc & Cie"
+    user_id = wordpress_user(f"plume-{theme}", "author", name, f"zoe.{theme}@lejourpile.fr")
+    post = new_post(site["wordpress"], theme, f"Signé par WordPress ({theme})")
+
+    status, headers, html = request(post["url"], cookies=login_cookies(site["wordpress"],
+                                                                         f"plume-{theme}"))
+
+    assert status == 200
+    token = container_token(html)
+    assert token
+    account = sso.verify(engage_site(), token)
+    assert account.name == name  # WordPress stores "&amp;": the token carries the name itself
+    assert account.badge == "Abonné"  # the default badge, in the site's language
+    assert account.email == f"zoe.{theme}@lejourpile.fr"
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["sub"] == str(user_id)
+    assert claims["exp"] - claims["iat"] == 2 * 3600 and abs(claims["iat"] - time.time()) < 60
+    # The page is this user's: WordPress itself keeps it out of caches.
+    assert "no-cache" in headers["Cache-Control"] and "max-age=0" in headers["Cache-Control"]
+
+
+def test_a_logged_in_user_without_a_badge_role_is_signed_in_with_no_badge(site, wordpress_user):
+    configure(site["wordpress"], sso_secret=engage_sso_secret(), badge_roles=["author"])
+    name = "Jean-Édouard de La Rochefoucauld-Montbel, correspondant à Saint-Étienne-du-Rouvray"
+    user_id = wordpress_user("lecteur-sso", "subscriber", name, "lecteur-sso@lejourpile.fr")
+    php(site["wordpress"], f"""
+        global $wpdb;  // an address WordPress let in long ago, that engage would refuse
+        $wpdb->update($wpdb->users, array('user_email' => 'lecteur@localhost'), array('ID' => {user_id}));
+        clean_user_cache({user_id});""")
+    post = new_post(site["wordpress"], "twentytwentythree", "Signé, sans badge")
+
+    _, html = fetch(post["url"], cookies=login_cookies(site["wordpress"], "lecteur-sso"))
+
+    account = sso.verify(engage_site(), container_token(html) or "")
+    assert len(name) > 64 and account.name == name[:64].strip()
+    assert account.badge is None and account.email is None
+
+
+def test_no_token_for_a_visitor_or_without_a_secret(site, wordpress_user):
+    configure(site["wordpress"], sso_secret=engage_sso_secret(), badge_roles=["subscriber"])
+    wordpress_user("sans-secret", "subscriber", "Sans Secret", "sans-secret@lejourpile.fr")
+    post = new_post(site["wordpress"], "twentytwentyone", "Sans jeton")
+
+    visitor = fetch(post["url"])[1]
+    configure(site["wordpress"], sso_secret="")
+    signed_in = fetch(post["url"], cookies=login_cookies(site["wordpress"], "sans-secret"))[1]
+
+    assert container_token(visitor) is None and "data-engage-sso" not in visitor
+    assert container_token(signed_in) is None and "data-engage-sso" not in signed_in
+
+
+def test_the_wp_config_constant_wins_over_the_stored_secret(site, wordpress_user):
+    secret = engage_sso_secret()
+    configure(site["wordpress"], sso_secret="sso_stored-on-the-settings-page-0123")
+    user_id = wordpress_user("constante", "editor", "Constance", "constance@lejourpile.fr")
+
+    found = php(site["wordpress"], f"""
+        define('ENGAGE_SSO_SECRET', {secret!r});
+        wp_set_current_user({user_id});
+        ob_start();
+        engage_comments_field_sso_secret();
+        echo json_encode(array('token' => engage_comments_sso_token(), 'field' => ob_get_clean()));""")
+
+    assert sso.verify(engage_site(), found["token"]).name == "Constance"
+    assert "ENGAGE_SSO_SECRET" in found["field"] and "<input" not in found["field"]
+    assert secret not in found["field"] and "stored-on-the-settings-page" not in found["field"]
+
+
+def settings_form(html: str) -> dict[str, str]:
+    """The hidden fields of the settings page's form (its nonce among them)."""
+    form = html[html.index('action="options.php"'):]
+    fields = {}
+    # WordPress quotes these attributes with ' in settings_fields(), with " in wp_nonce_field().
+    for tag in re.findall(r"""<input type=['"]hidden['"][^>]*>""", form[:form.index("</form>")]):
+        name, value = (re.search(rf"""\b{a}=['"]([^'"]*)""", tag) for a in ("name", "value"))
+        assert name and value, tag
+        fields[name.group(1)] = value.group(1)
+    return fields
+
+
+def test_settings_page_takes_the_secret_badge_and_roles_and_never_shows_the_secret(site):
+    secret = engage_sso_secret()
+    admin = login_cookies(site["wordpress"])
+    page = f"{WP}/wp-admin/options-general.php?page=engage-comments"
+
+    def save(secret_field: str, *extra: tuple[str, str]) -> str:
+        fields = [*settings_form(fetch(page, cookies=admin)[1]).items(),
+                  ("engage_comments[url]", site["engage"]),
+                  ("engage_comments[site_key]", "lejourpile"),
+                  ("engage_comments[sso_secret]", secret_field),
+                  ("engage_comments[badge]", "  Abonnée <b>premium</b>  "), *extra]
+        status, html = fetch(f"{WP}/wp-admin/options.php", fields, cookies=admin)
+        assert status == 200, html[-2000:]  # the settings page, where options.php redirects
+        return html
+
+    def stored() -> dict[str, Any]:
+        return php(site["wordpress"], "echo json_encode(get_option('engage_comments'));")
+
+    before = fetch(page, cookies=admin)[1]
+    assert "Authentification unique" in before and 'value="Abonné"' in before
+    assert "engage site sso lejourpile --rotate" in before
+
+    after = save(secret, ("engage_comments[badge_roles][]", "author"),
+                 ("engage_comments[badge_roles][]", "pirate"),
+                 ("engage_comments[badge_roles][]", "editor"))
+    option = stored()
+    assert option["site_key"] == "lejourpile" and option["sso_secret"] == secret
+    assert option["badge"] == "Abonnée premium"  # trimmed, without the markup
+    assert option["badge_roles"] == ["editor", "author"]  # the site's roles only
+    assert secret not in after and "Un secret est enregistré." in after
+    assert re.search(r'value="author"\s+checked', after) and 'value="Abonnée premium"' in after
+
+    kept = save("")  # an empty field keeps the secret; no role ticked is no role
+    assert stored()["sso_secret"] == secret and stored()["badge_roles"] == []
+    assert secret not in kept
+
+    refused = save("pas un secret")
+    assert stored()["sso_secret"] == secret and "n’a pas changé" in refused
+
+    save("", ("engage_comments[sso_forget]", "1"))
+    assert stored()["sso_secret"] == ""

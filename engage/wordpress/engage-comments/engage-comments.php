@@ -22,9 +22,11 @@ define( 'ENGAGE_COMMENTS_DIR', __DIR__ );
 
 require_once __DIR__ . '/includes/options.php';
 require_once __DIR__ . '/includes/client.php';
+require_once __DIR__ . '/includes/sso.php';
 require_once __DIR__ . '/includes/thread.php';
 require_once __DIR__ . '/includes/counts.php';
 require_once __DIR__ . '/includes/settings-page.php';
+require_once __DIR__ . '/includes/sso-settings.php';
 
 add_action(
 	'init',

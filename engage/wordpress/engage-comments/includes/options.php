@@ -1,7 +1,8 @@
 <?php
 /**
- * The plugin's settings: the engage server's URL and the site key, from wp-config.php
- * constants when defined (scripted deployments), else from the settings page.
+ * The plugin's settings: the engage server's URL, the site key and the single sign-on secret,
+ * from wp-config.php constants when defined (scripted deployments), else from the settings
+ * page; the pages option and the badge.
  *
  * @package engage-comments
  */
@@ -11,17 +12,20 @@ defined( 'ABSPATH' ) || exit;
 const ENGAGE_COMMENTS_OPTION = 'engage_comments';
 
 /**
- * The settings as stored, with their defaults.
+ * The settings as stored, with their defaults; a null badge means the default one.
  *
- * @return array{url: string, site_key: string, pages: bool}
+ * @return array{url: string, site_key: string, pages: bool, sso_secret: string, badge: ?string, badge_roles: string[]}
  */
 function engage_comments_stored() {
 	$stored = get_option( ENGAGE_COMMENTS_OPTION, array() );
 	$stored = is_array( $stored ) ? $stored : array();
 	return array(
-		'url'      => isset( $stored['url'] ) ? (string) $stored['url'] : engage_comments_default_url(),
-		'site_key' => isset( $stored['site_key'] ) ? (string) $stored['site_key'] : '',
-		'pages'    => ! empty( $stored['pages'] ),
+		'url'         => isset( $stored['url'] ) ? (string) $stored['url'] : engage_comments_default_url(),
+		'site_key'    => isset( $stored['site_key'] ) ? (string) $stored['site_key'] : '',
+		'pages'       => ! empty( $stored['pages'] ),
+		'sso_secret'  => isset( $stored['sso_secret'] ) ? (string) $stored['sso_secret'] : '',
+		'badge'       => isset( $stored['badge'] ) ? (string) $stored['badge'] : null,
+		'badge_roles' => isset( $stored['badge_roles'] ) && is_array( $stored['badge_roles'] ) ? array_map( 'strval', $stored['badge_roles'] ) : array(),
 	);
 }
 
@@ -52,6 +56,27 @@ function engage_comments_url() {
  */
 function engage_comments_site_key() {
 	return defined( 'ENGAGE_SITE_KEY' ) ? (string) ENGAGE_SITE_KEY : engage_comments_stored()['site_key'];
+}
+
+/**
+ * The site's single sign-on secret on the engage server (engage site sso KEY --rotate prints
+ * it); ENGAGE_SSO_SECRET wins when defined. Empty: no single sign-on.
+ *
+ * @return string
+ */
+function engage_comments_sso_secret() {
+	return defined( 'ENGAGE_SSO_SECRET' ) ? trim( (string) ENGAGE_SSO_SECRET ) : engage_comments_stored()['sso_secret'];
+}
+
+/**
+ * The badge engage shows beside the names of the users of the chosen roles; empty: none.
+ *
+ * @return string
+ */
+function engage_comments_badge() {
+	$badge = engage_comments_stored()['badge'];
+	// Translated when shown, not when stored: the default follows the site's language.
+	return null === $badge ? __( 'Subscriber', 'engage-comments' ) : $badge;
 }
 
 /**

@@ -1,7 +1,8 @@
 <?php
 /**
- * Réglages → engage: the server's URL and the site key, a connection test that says what
- * to fix, and how to bring the existing WordPress comments over.
+ * Réglages → engage: the server's URL and the site key, single sign-on (its fields in
+ * sso-settings.php), a connection test that says what to fix, and how to bring the existing
+ * WordPress comments over.
  *
  * @package engage-comments
  */
@@ -36,10 +37,12 @@ function engage_comments_register_settings() {
 	add_settings_field( 'engage_comments_url', __( 'engage URL', 'engage-comments' ), 'engage_comments_field_url', 'engage-comments', 'engage_comments_server', array( 'label_for' => 'engage_comments_url' ) );
 	add_settings_field( 'engage_comments_site_key', __( 'Site key', 'engage-comments' ), 'engage_comments_field_site_key', 'engage-comments', 'engage_comments_server', array( 'label_for' => 'engage_comments_site_key' ) );
 	add_settings_field( 'engage_comments_pages', __( 'Pages', 'engage-comments' ), 'engage_comments_field_pages', 'engage-comments', 'engage_comments_server' );
+	engage_comments_register_sso_fields();
 }
 
 /**
- * Keep a valid http(s) URL and a key without spaces.
+ * Keep a valid http(s) URL and a key without spaces (and the single sign-on settings, see
+ * includes/sso-settings.php).
  *
  * @param mixed $input The submitted values.
  * @return array
@@ -67,7 +70,7 @@ function engage_comments_sanitize( $input ) {
 		'url'      => untrailingslashit( $url ),
 		'site_key' => $key,
 		'pages'    => ! empty( $input['pages'] ),
-	);
+	) + engage_comments_sanitize_sso( $input );
 }
 
 /**

@@ -58,20 +58,33 @@ function engage_comments_closed( $open, $post_id ) {
 }
 
 /**
- * The engage container for a post: the fragment of its comments inside, the script after.
+ * The engage container for a post: the fragment of its comments inside, the script after;
+ * for a logged-in user, the token that signs them in on engage (includes/sso.php).
  *
  * @param WP_Post $post The post.
  * @return string
  */
 function engage_comments_container( $post ) {
 	$article = engage_comments_article( $post );
+	$token   = engage_comments_sso_token();
 	$html    = '<div id="engage-thread" class="engage-comments"';
 	$html   .= ' data-engage-article="' . esc_attr( $article ) . '"';
 	$html   .= ' data-engage-title="' . esc_attr( wp_strip_all_tags( get_the_title( $post ) ) ) . '"';
-	$html   .= ' data-engage-url="' . esc_url( get_permalink( $post ) ) . '">';
-	$html   .= engage_comments_fragment( $article );
-	$html   .= '</div>';
-	$html   .= '<script src="' . esc_url( engage_comments_url() . '/embed.js' ) . '" data-engage-site="' . esc_attr( engage_comments_site_key() ) . '" async></script>';
+	$html   .= ' data-engage-url="' . esc_url( get_permalink( $post ) ) . '"';
+	if ( '' !== $token ) {
+		$html .= ' data-engage-sso="' . esc_attr( $token ) . '"';
+		// The page is now one user's. WordPress sends no-cache headers to logged-in users
+		// already (WP::send_headers()), before the body this is drawn in, and page caches skip
+		// them by their cookie; DONOTCACHEPAGE, which those plugins honour, covers one that
+		// would cache them anyway.
+		if ( ! defined( 'DONOTCACHEPAGE' ) ) {
+			define( 'DONOTCACHEPAGE', true );
+		}
+	}
+	$html .= '>';
+	$html .= engage_comments_fragment( $article );
+	$html .= '</div>';
+	$html .= '<script src="' . esc_url( engage_comments_url() . '/embed.js' ) . '" data-engage-site="' . esc_attr( engage_comments_site_key() ) . '" async></script>';
 	return $html;
 }
 
